@@ -1,0 +1,101 @@
+"""Resolving a Task state's ``Resource`` to something that runs locally.
+
+A *resource invoker* is registered for a family of resource ARNs. The
+interpreter hands it the resource ARN, the state's effective parameters (the
+input after InputPath/Parameters) and an :class:`InvocationContext`; it returns
+the task result (any JSON value) or raises :class:`ResourceFailure` with the
+Error and Cause that AWS would record. An invoker may be a plain function (run
+on a worker thread) or an ``async def`` (awaited on the runtime's loop, which
+lets thousands of requests wait at once, e.g. for a batcher).
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = [
+    "InvocationContext",
+    "ResourceFailure",
+    "register_invoker",
+    "find_invoker",
+    "invoke",
+]
+
+
+class ResourceFailure(Exception):
+    """A task failed the way AWS would report it (``error``/``cause`` strings)."""
+
+    def __init__(self, error: str, cause: str | None = None):
+        super().__init__(f"{error}: {cause}" if cause else error)
+        self.error = error
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class InvocationContext:
+    execution_arn: str
+    state_name: str
+    attempt: int = 0
+    task_token: str | None = None
+    timeout_seconds: float | None = None
+    heartbeat_seconds: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def is_cancelled(self) -> bool:
+        return bool(self.extra.get("cancelled") and self.extra["cancelled"]())
+
+
+Invoker = Callable[[str, Any, InvocationContext], Any]
+_INVOKERS: list[tuple[Callable[[str], bool], Invoker]] = []
+
+
+def register_invoker(matches: Callable[[str], bool], invoker: Invoker) -> None:
+    """Register ``invoker`` for every resource ARN for which ``matches(arn)`` is true.
+
+    Later registrations win, so a project can override a built-in one.
+    """
+    _INVOKERS.insert(0, (matches, invoker))
+
+
+def find_invoker(resource: str) -> Invoker | None:
+    _load_builtin_invokers()
+    for matches, invoker in _INVOKERS:
+        if matches(resource):
+            return invoker
+    return None
+
+
+async def invoke(resource: str, parameters: Any, context: InvocationContext) -> Any:
+    """Run the invoker bound to ``resource``; raises ResourceFailure on failure."""
+    invoker = find_invoker(resource)
+    if invoker is None:
+        raise ResourceFailure(
+            "States.Runtime",
+            f"No local binding for the resource '{resource}'. Bind a Python handler "
+            "to it (see the README, 'Binding Task resources').",
+        )
+    if inspect.iscoroutinefunction(invoker):
+        return await invoker(resource, parameters, context)
+    return await asyncio.get_running_loop().run_in_executor(None, invoker, resource, parameters, context)
+
+
+_builtins_loaded = False
+
+
+def _load_builtin_invokers() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    import importlib
+
+    for name in ("lambdas", "sagemaker"):
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:  # a module not written yet, not a broken one
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        module.register()

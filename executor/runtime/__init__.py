@@ -1,0 +1,1 @@
+"""executor.runtime: carrying out executions (embedded, or Celery on Redis)."""

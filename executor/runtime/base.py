@@ -1,0 +1,57 @@
+"""What a runtime needs from its host, and what it offers.
+
+The designer (Django) implements :class:`ExecutionSink`; the engine and its
+tests run without Django by using an in-memory sink.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = ["ExecutionSink", "ExecutionRequest", "ExecutionResult", "Runtime"]
+
+
+@dataclass(frozen=True)
+class ExecutionRequest:
+    execution_arn: str
+    state_machine_arn: str
+    state_machine_name: str
+    name: str
+    definition: str  # the ASL text, exactly as stored
+    input: str  # the execution input, JSON text
+    role_arn: str
+    start_time: float  # epoch seconds
+    type: str = "STANDARD"  # or EXPRESS
+
+
+@dataclass
+class ExecutionResult:
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    output: str | None = None  # JSON text
+    error: str | None = None
+    cause: str | None = None
+    stop_time: float | None = None
+
+
+class ExecutionSink(Protocol):
+    """Where a runtime writes an execution's history and its end."""
+
+    def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
+        """Persist events in order. Each is shaped like one GetExecutionHistory event:
+        ``{"id", "previousEventId", "timestamp" (epoch float), "type", "<x>EventDetails": {...}}``."""
+
+    def execution_finished(self, execution_arn: str, result: ExecutionResult) -> None:
+        """Record the terminal status (after its terminal event was appended)."""
+
+
+class Runtime(Protocol):
+    name: str  # "embedded" or "celery"
+
+    def start_execution(self, request: ExecutionRequest, sink: ExecutionSink) -> None:
+        """Begin running; returns at once."""
+
+    def run_sync(self, request: ExecutionRequest, sink: ExecutionSink, timeout: float | None = None) -> ExecutionResult:
+        """Run to the end and return the result (StartSyncExecution)."""
+
+    def stop_execution(self, execution_arn: str, error: str | None, cause: str | None) -> bool:
+        """Abort a running execution; False when this runtime does not hold it."""

@@ -1,0 +1,224 @@
+"""The embedded runtime: executions run on one asyncio loop inside the app process.
+
+Parallel branches and Map iterations are tasks on that loop, so they really run
+at once; a waiting execution holds no thread. Task handlers that block run on
+a thread pool. History goes to the sink from one writer thread, in order, in
+batches (every event produced in one loop turn is written together).
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+from executor.resources import InvocationContext, ResourceFailure, invoke
+
+from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+
+__all__ = ["EmbeddedRuntime", "MemorySink"]
+
+log = logging.getLogger(__name__)
+
+
+class MemorySink:
+    """An ExecutionSink that keeps everything in memory (tests, benchmarks, EXPRESS)."""
+
+    def __init__(self):
+        self.events: dict[str, list[dict]] = {}
+        self.results: dict[str, ExecutionResult] = {}
+        self._done: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def _event(self, arn: str) -> threading.Event:
+        with self._lock:
+            return self._done.setdefault(arn, threading.Event())
+
+    def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
+        self.events.setdefault(execution_arn, []).extend(events)
+
+    def execution_finished(self, execution_arn: str, result: ExecutionResult) -> None:
+        self.results[execution_arn] = result
+        self._event(execution_arn).set()
+
+    def wait(self, execution_arn: str, timeout: float | None = None) -> ExecutionResult | None:
+        self._event(execution_arn).wait(timeout)
+        return self.results.get(execution_arn)
+
+
+class _Running:
+    __slots__ = ("task", "execution", "sink", "pending", "flush_scheduled")
+
+    def __init__(self, sink: ExecutionSink):
+        self.task: asyncio.Task | None = None
+        self.execution: Execution | None = None
+        self.sink = sink
+        self.pending: list[dict] = []
+        self.flush_scheduled = False
+
+
+def _parse_input(text: str | None) -> Any:
+    return json.loads(text) if text not in (None, "") else {}
+
+
+class EmbeddedRuntime:
+    """Runs executions on a private event loop thread. Thread-safe."""
+
+    name = "embedded"
+
+    def __init__(self, *, max_workers: int = 32):
+        self._loop = asyncio.new_event_loop()
+        self._loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers,
+                                                                               thread_name_prefix="sy-task"))
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sy-embedded-loop", daemon=True)
+        self._thread.start()
+        self._writes: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="sy-history-writer", daemon=True)
+        self._writer.start()
+        self._running: dict[str, _Running] = {}
+        self._parsed: dict[tuple[str, str], Any] = {}
+
+    # -- the Runtime protocol ------------------------------------------------------
+
+    def start_execution(self, request: ExecutionRequest, sink: ExecutionSink) -> concurrent.futures.Future:
+        """Begin running; returns a future of the ExecutionResult (already persisted to ``sink``)."""
+        return asyncio.run_coroutine_threadsafe(self._start(request, sink), self._loop)
+
+    def run_sync(self, request: ExecutionRequest, sink: ExecutionSink,
+                 timeout: float | None = None) -> ExecutionResult:
+        future = self.start_execution(request, sink)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            self.stop_execution(request.execution_arn, "States.Timeout", "The execution timed out.")
+            return future.result(5)
+
+    def stop_execution(self, execution_arn: str, error: str | None, cause: str | None) -> bool:
+        running = self._running.get(execution_arn)
+        if running is None or running.task is None:
+            return False
+        self._loop.call_soon_threadsafe(self._abort, execution_arn, error, cause)
+        return True
+
+    def is_running(self, execution_arn: str) -> bool:
+        return execution_arn in self._running
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every history write queued so far has reached its sink."""
+        done = threading.Event()
+        self._writes.put((done.set, None, None, None))
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._writes.put(None)
+
+    # -- on the loop ----------------------------------------------------------------
+
+    def _machine(self, request: ExecutionRequest):
+        key = (request.definition, request.type)
+        machine = self._parsed.get(key)
+        if machine is None:
+            machine = parse_definition(request.definition, machine_type=request.type)
+            if len(self._parsed) > 512:
+                self._parsed.clear()
+            self._parsed[key] = machine
+        return machine
+
+    async def _start(self, request: ExecutionRequest, sink: ExecutionSink) -> ExecutionResult:
+        running = _Running(sink)
+        arn = request.execution_arn
+        self._running[arn] = running
+
+        def on_event(event: dict) -> None:
+            running.pending.append(event)
+            if not running.flush_scheduled:
+                running.flush_scheduled = True
+                self._loop.call_soon(self._flush, arn, running)
+
+        hooks = Hooks(invoke=self._invoke, on_event=on_event)
+        info = ExecutionInfo(
+            execution_arn=arn, name=request.name, state_machine_arn=request.state_machine_arn,
+            state_machine_name=request.state_machine_name, role_arn=request.role_arn,
+            start_time=request.start_time, input=_parse_input(request.input),
+        )
+        try:
+            execution = Execution(self._machine(request), info, hooks)
+        except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
+            log.exception("cannot start %s", arn)
+            result = ExecutionResult("FAILED", error="States.Runtime", cause=str(exc), stop_time=time.time())
+            self._writes.put((sink, arn, None, result))
+            self._running.pop(arn, None)
+            return result
+        running.execution = execution
+        running.task = asyncio.current_task()
+        try:
+            outcome = await execution.run()
+        except asyncio.CancelledError:
+            abort = getattr(running, "abort", None) or (None, None)
+            outcome = execution.aborted(*abort)
+        except Exception as exc:  # an engine bug must still end the execution with a reason
+            log.exception("execution %s crashed", arn)
+            outcome = execution.aborted("States.Runtime", f"Internal error: {type(exc).__name__}: {exc}")
+            outcome.status = "FAILED"
+        finally:
+            self._running.pop(arn, None)
+        result = _result(outcome)
+        self._flush(arn, running)
+        self._writes.put((sink, arn, None, result))
+        return result
+
+    def _abort(self, arn: str, error: str | None, cause: str | None) -> None:
+        running = self._running.get(arn)
+        if running is not None and running.task is not None:
+            running.abort = (error, cause)  # type: ignore[attr-defined]
+            running.task.cancel()
+
+    def _flush(self, arn: str, running: _Running) -> None:
+        running.flush_scheduled = False
+        if running.pending:
+            batch, running.pending = running.pending, []
+            self._writes.put((running.sink, arn, batch, None))
+
+    @staticmethod
+    async def _invoke(resource: str, parameters: Any, info: dict) -> Any:
+        context = InvocationContext(
+            execution_arn=info["execution_arn"], state_name=info["state_name"], attempt=info["attempt"],
+            timeout_seconds=info.get("timeout_seconds"), heartbeat_seconds=info.get("heartbeat_seconds"),
+            extra={"context": info.get("context")},
+        )
+        try:
+            return await invoke(resource, parameters, context)
+        except ResourceFailure as exc:
+            raise StatesError(exc.error, exc.cause) from None
+
+    # -- the writer thread ------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._writes.get()
+            if item is None:
+                return
+            sink, arn, events, result = item
+            try:
+                if callable(sink) and arn is None:
+                    sink()
+                elif events:
+                    sink.append_events(arn, events)
+                elif result is not None:
+                    sink.execution_finished(arn, result)
+            except Exception:  # a failing sink must not stop other executions' history
+                log.exception("writing history of %s failed", arn)
+
+
+def _result(outcome: Outcome) -> ExecutionResult:
+    return ExecutionResult(
+        status=outcome.status,
+        output=dumps(outcome.output) if outcome.status == "SUCCEEDED" else None,
+        error=outcome.error, cause=outcome.cause, stop_time=time.time(),
+    )
