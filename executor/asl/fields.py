@@ -37,3 +37,17 @@ RETRIER = frozenset({"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRa
 CATCHER = frozenset({"ErrorEquals", "Next", "ResultPath", "Comment", "Assign", "Output"})
 
 LABEL_FORBIDDEN = frozenset(" <>{}[]?*\"#%\\^|~`$&,;:/")
+
+#: Optimised integrations whose actions AWS checks at CreateStateMachine
+#: (``arn:aws:states:::SERVICE:ACTION``); services not listed are accepted as written.
+KNOWN_INTEGRATIONS = {
+    "lambda": {"invoke"},
+    "dynamodb": {"getItem", "putItem", "updateItem", "deleteItem"},
+    "sqs": {"sendMessage"},
+    "sns": {"publish"},
+    "events": {"putEvents"},
+    "states": {"startExecution", "startExecution.sync", "startExecution.sync:2"},
+    "sagemaker": {"invokeEndpoint", "createTrainingJob", "createTransformJob", "createEndpoint",
+                  "createEndpointConfig", "createModel", "createHyperParameterTuningJob",
+                  "createLabelingJob", "createProcessingJob", "updateEndpoint"},
+}

@@ -81,10 +81,11 @@ class _Fatal(Exception):
 class Frame:
     """One thread of control: the top level, a branch or an iteration."""
 
-    __slots__ = ("last", "variables", "map_item")
+    __slots__ = ("last", "variables", "map_item", "log")
 
-    def __init__(self, last: int, variables: dict | None = None, map_item: dict | None = None):
+    def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None):
         self.last = last
+        self.log = log  # a distributed Map's iterations are child executions with their own history
         self.variables = variables if variables is not None else {}
         self.map_item = map_item
 
@@ -122,9 +123,11 @@ class Scope:
         return self._context
 
 
+_PREFIX = "An error occurred while executing the state"
+
+
 def _runtime_error(state: State, entered_id: int, message: str) -> StatesError:
-    return StatesError(STATES_RUNTIME, f"An error occurred while executing the state '{state.name}' "
-                                       f"(entered at the event id #{entered_id}). {message}")
+    return StatesError(STATES_RUNTIME, f"{_PREFIX} '{state.name}' (entered at the event id #{entered_id}). {message}")
 
 
 def _jayway(path_text: str) -> str:
@@ -160,7 +163,7 @@ class Execution:
     async def run(self) -> Outcome:
         text = dumps(self.info.input)
         self.log.add("ExecutionStarted", 0, {"input": text, "inputDetails": _TRUNC, "roleArn": self.info.role_arn})
-        frame = Frame(0)
+        frame = Frame(0, self.log)
         try:
             if self.machine.timeout_seconds:
                 output = await asyncio.wait_for(self.run_machine(self.machine, self.info.input, frame),
@@ -210,7 +213,7 @@ class Execution:
 
     async def run_state(self, state: State, raw_input: Any, frame: Frame) -> tuple[str | None, Any]:
         """Run ``state`` on ``raw_input``; returns (next state name or None at the end, output)."""
-        log = self.log
+        log = frame.log
         stype = state.type
         entered_at = self.hooks.now()
         entered_id = log.add(f"{stype}StateEntered", frame.last,
@@ -226,9 +229,13 @@ class Execution:
                 output = await self._with_retry(state, raw_input, scope, entered_id)
             except StatesError as exc:
                 if exc.error in _FATAL:
+                    if exc.error == STATES_RUNTIME and not (exc.cause or "").startswith(_PREFIX):
+                        exc = StatesError(exc.error, _runtime_error(state, entered_id, exc.cause or "").cause)
                     raise _Fatal(exc) from None
                 raise
         except StatesError as exc:
+            if stype in ("Map", "Parallel"):
+                frame.last = log.add(f"{stype}StateFailed", frame.last, None)
             if stype == "Fail" or not state.catch:
                 raise
             for catcher in state.catch:
@@ -260,8 +267,8 @@ class Execution:
                 raise _Fatal(StatesError("States.ResultPathMatchFailure",
                                          f"Unable to apply ReferencePath {catcher.raw_result_path} to input "
                                          f"'{dumps(raw_input)}'")) from None
-        frame.last = self.log.add(f"{state.type}StateExited", frame.last,
-                                  {"name": state.name, "output": dumps(output), "outputDetails": _TRUNC})
+        frame.last = frame.log.add(f"{state.type}StateExited", frame.last,
+                                   {"name": state.name, "output": dumps(output), "outputDetails": _TRUNC})
         return catcher.next, output
 
     async def _with_retry(self, state: State, raw_input: Any, scope: Scope, entered_id: int) -> Any:
@@ -331,7 +338,7 @@ class Execution:
         try:
             return path.resolve(value, scope)
         except PathNotFound:
-            raise _runtime_error(state, entered_id, f"Invalid input path '{path.text}' : No results for path: "
+            raise _runtime_error(state, entered_id, f"Invalid path '{path.text}' : No results for path: "
                                                     f"{_jayway(path.text)}") from None
 
     def _output_path(self, state: State, value: Any, scope: Scope, entered_id: int) -> Any:
@@ -343,7 +350,7 @@ class Execution:
         try:
             return path.resolve(value, scope)
         except PathNotFound:
-            raise _runtime_error(state, entered_id, f"Invalid output path '{path.text}' : No results for path: "
+            raise _runtime_error(state, entered_id, f"Invalid path '{path.text}' : No results for path: "
                                                     f"{_jayway(path.text)}") from None
 
     def _parameters(self, state: State, effective: Any, scope: Scope) -> Any:
@@ -376,7 +383,7 @@ class Execution:
         return target, output
 
     def scope_exit(self, state: State, output: Any, frame: Frame) -> None:
-        frame.last = self.log.add(f"{state.type}StateExited", frame.last,
+        frame.last = frame.log.add(f"{state.type}StateExited", frame.last,
                                   {"name": state.name, "output": dumps(output), "outputDetails": _TRUNC})
 
     def _fail_error(self, state: FailState, raw_input: Any, scope: Scope, entered_id: int) -> StatesError:
@@ -428,7 +435,7 @@ class Execution:
 
     async def _task(self, state: TaskState, effective: Any, scope: Scope) -> Any:
         parameters = self._parameters(state, effective, scope)
-        log, frame = self.log, scope.frame
+        log, frame = scope.frame.log, scope.frame
         resource = state.resource
         function = lambda_function_name(resource)
         timeout = state.timeout_seconds
@@ -498,30 +505,29 @@ class Execution:
 
     async def _parallel(self, state: ParallelState, effective: Any, scope: Scope) -> Any:
         value = self._parameters(state, effective, scope)
-        log, frame = self.log, scope.frame
+        log, frame = scope.frame.log, scope.frame
         frame.last = log.add("ParallelStateStarted", frame.last, None)
-        frames = [Frame(frame.last, dict(frame.variables)) for _ in state.branches]
+        frames = [Frame(frame.last, log, dict(frame.variables)) for _ in state.branches]
         tasks = [asyncio.ensure_future(self.run_machine(branch, value, f))
                  for branch, f in zip(state.branches, frames)]
         try:
             results = await _gather_fail_fast(tasks)
-        except StatesError as exc:
+        except StatesError:
             frame.last = max(f.last for f in frames)
-            frame.last = log.add("ParallelStateFailed", frame.last, None)
-            raise exc
+            raise
         frame.last = max(f.last for f in frames)
         log.add("ParallelStateSucceeded", frame.last, None)
         return results
 
     async def _map(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> Any:
-        log, frame = self.log, scope.frame
+        log, frame = scope.frame.log, scope.frame
         items = self._map_items(state, effective, scope, entered_id)
         max_concurrency = state.max_concurrency
         if state.max_concurrency_path is not None:
             max_concurrency = self._map_number(state, state.max_concurrency_path, effective, scope, entered_id,
                                                "MaxConcurrencyPath", integer=True)
-        tolerated_count, tolerated_pct = self._map_tolerance(state, effective, scope, entered_id)
         frame.last = log.add("MapStateStarted", frame.last, {"length": len(items)})
+        tolerated_count, tolerated_pct = self._map_tolerance(state, effective, scope, entered_id)
         distributed = state.mode == "DISTRIBUTED"
         if distributed:
             run_arn = (f"{self.info.execution_arn.replace(':execution:', ':mapRun:')}/"
@@ -538,7 +544,9 @@ class Execution:
             try:
                 if abort.is_set():
                     return
-                item_frame = Frame(frame.last, dict(frame.variables), {"Index": index, "Value": item})
+                item_log = EventLog(None, self.hooks.now) if distributed else log
+                item_frame = Frame(0 if distributed else frame.last, item_log, dict(frame.variables),
+                                   {"Index": index, "Value": item})
                 if state.item_selector is not None:
                     item_scope = Scope(self, state.name, scope.entered, item_frame)
                     value = state.item_selector(effective, item_scope)
@@ -553,14 +561,15 @@ class Execution:
                     failures.append(exc)
                     if not distributed:
                         log.add("MapIterationFailed", item_frame.last, {"index": index, "name": state.name})
-                    frame.last = item_frame.last
+                    if not distributed:
+                        frame.last = item_frame.last
                     if not self._tolerated(len(failures), len(items), tolerated_count, tolerated_pct):
                         abort.set()
                         raise
                     return
                 if not distributed:
                     log.add("MapIterationSucceeded", item_frame.last, {"index": index, "name": state.name})
-                frame.last = item_frame.last
+                    frame.last = item_frame.last
             finally:
                 if semaphore is not None:
                     semaphore.release()
@@ -574,8 +583,8 @@ class Execution:
                 error = StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
                                     "The specified tolerated failure threshold was exceeded")
             if distributed:
-                frame.last = log.add("MapRunFailed", frame.last, {"error": error.error, "cause": error.cause})
-            frame.last = log.add("MapStateFailed", frame.last, None)
+                details = {k: v for k, v in (("error", error.error), ("cause", error.cause)) if v is not None}
+                frame.last = log.add("MapRunFailed", frame.last, details)
             raise error from None
         if distributed:
             frame.last = log.add("MapRunSucceeded", frame.last, None)
@@ -618,9 +627,10 @@ class Execution:
         if ok and integer and isinstance(value, float) and not value.is_integer():
             ok = False
         if not ok:
-            kind = "a positive integer" if integer else "a number"
-            raise _runtime_error(state, entered_id, f"The {field_name} field refers to value that is not {kind}: "
-                                                    f"{path.text} == {dumps(value)}")
+            shown = value if isinstance(value, str) else dumps(value)
+            kind = "integer" if integer else "float"
+            raise _runtime_error(state, entered_id, f"The {field_name} field refers to value \"{shown}\" which is "
+                                                    f"not a valid {kind}: {path.text}")
         return int(value) if integer else value
 
     @staticmethod

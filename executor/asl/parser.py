@@ -319,6 +319,14 @@ class _Builder:
         if resource is not None and not resource.startswith("arn:"):
             self.problem(f"{path}/Resource", f"The resource provided {resource} is not recognized. The value is "
                                              "not a valid resource ARN, or the resource is not available in this region.")
+        if resource and resource.startswith("arn:aws:states:::"):
+            service, _, action = resource[len("arn:aws:states:::"):].partition(":")
+            base_action = action.removesuffix(".waitForTaskToken").removesuffix(".sync:2").removesuffix(".sync")
+            known = F.KNOWN_INTEGRATIONS.get(service)
+            if known is not None and action not in known and base_action not in known:
+                self.problem(f"{path}/Resource", f"The resource provided {resource} is not recognized. The value is "
+                                                 "not a valid resource ARN, or the resource is not available in this "
+                                                 "region.")
         if resource and self.machine_type == "EXPRESS" and resource.endswith((".sync", ".sync:2", ".waitForTaskToken")):
             kind = "'.waitForTaskToken'" if resource.endswith(".waitForTaskToken") else "'.sync'"
             self.problem(f"{path}/Resource", f"Express state machine does not support {kind} service integration")
