@@ -81,19 +81,28 @@ class _Fatal(Exception):
 class Frame:
     """One thread of control: the top level, a branch or an iteration."""
 
-    __slots__ = ("last", "variables", "map_item", "log")
+    __slots__ = ("last", "variables", "map_item", "log", "path", "visits")
 
-    def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None):
+    def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None,
+                 path: str = ""):
         self.last = last
         self.log = log  # a distributed Map's iterations are child executions with their own history
         self.variables = variables if variables is not None else {}
         self.map_item = map_item
+        self.path = path  # where this thread sits: "" at the top, "/Map[3]", "/Par#1/Inner[0]"...
+        self.visits: dict[str, int] = {}
+
+    def visit(self, state_name: str) -> int:
+        """Count entries into ``state_name`` on this thread (a loop enters a state again)."""
+        n = self.visits.get(state_name, 0) + 1
+        self.visits[state_name] = n
+        return n
 
 
 class Scope:
     """What ``$$`` and ``$name`` see while one state runs; the context object is built on demand."""
 
-    __slots__ = ("execution", "state_name", "entered", "retry_count", "frame", "_context", "extra")
+    __slots__ = ("execution", "state_name", "entered", "retry_count", "frame", "_context", "extra", "visit")
 
     def __init__(self, execution: "Execution", state_name: str, entered: float, frame: Frame):
         self.execution = execution
@@ -103,6 +112,7 @@ class Scope:
         self.frame = frame
         self._context = None
         self.extra: dict | None = None
+        self.visit = 1
 
     @property
     def variables(self) -> dict:
@@ -220,6 +230,7 @@ class Execution:
                              {"input": dumps(raw_input), "inputDetails": _TRUNC, "name": state.name})
         frame.last = entered_id
         scope = Scope(self, state.name, entered_at, frame)
+        scope.visit = frame.visit(state.name)
         try:
             try:
                 if stype == "Choice":
@@ -464,6 +475,8 @@ class Execution:
             frame.last = log.add("TaskStarted", frame.last, dict(base))
             prefix = "Task"
         info = {"execution_arn": self.info.execution_arn, "state_name": state.name,
+                # Stable across re-runs of the same execution: a runtime can replay finished work by it.
+                "key": f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}",
                 "attempt": scope.retry_count, "timeout_seconds": timeout, "heartbeat_seconds": heartbeat,
                 "context": scope.context if resource.endswith(".waitForTaskToken") else None}
         try:
@@ -507,7 +520,9 @@ class Execution:
         value = self._parameters(state, effective, scope)
         log, frame = scope.frame.log, scope.frame
         frame.last = log.add("ParallelStateStarted", frame.last, None)
-        frames = [Frame(frame.last, log, dict(frame.variables)) for _ in state.branches]
+        base = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
+        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}")
+                  for i in range(len(state.branches))]
         tasks = [asyncio.ensure_future(self.run_machine(branch, value, f))
                  for branch, f in zip(state.branches, frames)]
         try:
@@ -546,7 +561,8 @@ class Execution:
                     return
                 item_log = EventLog(None, self.hooks.now) if distributed else log
                 item_frame = Frame(0 if distributed else frame.last, item_log, dict(frame.variables),
-                                   {"Index": index, "Value": item})
+                                   {"Index": index, "Value": item},
+                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
                 if state.item_selector is not None:
                     item_scope = Scope(self, state.name, scope.entered, item_frame)
                     value = state.item_selector(effective, item_scope)
