@@ -30,7 +30,8 @@ from .states import (ChoiceState, FailState, MapState, ParallelState, PassState,
 
 __all__ = ["Hooks", "ExecutionInfo", "Execution", "Outcome", "iso_time"]
 
-_FATAL = frozenset({STATES_RUNTIME, STATES_DATA_LIMIT_EXCEEDED, "States.QueryEvaluationError"})
+_FATAL = frozenset({STATES_RUNTIME, STATES_DATA_LIMIT_EXCEEDED})
+_JSONATA = "JSONata"
 _TRUNC = {"truncated": False}
 
 
@@ -225,6 +226,7 @@ class Execution:
         """Run ``state`` on ``raw_input``; returns (next state name or None at the end, output)."""
         log = frame.log
         stype = state.type
+        before_entered = frame.last
         entered_at = self.hooks.now()
         entered_id = log.add(f"{stype}StateEntered", frame.last,
                              {"input": dumps(raw_input), "inputDetails": _TRUNC, "name": state.name})
@@ -239,11 +241,13 @@ class Execution:
                     raise self._fail_error(state, raw_input, scope, entered_id)
                 output = await self._with_retry(state, raw_input, scope, entered_id)
             except StatesError as exc:
+                if exc.evaluation:
+                    exc = self._evaluation_failed(state, entered_id, exc, frame, before_entered)
                 if exc.error in _FATAL:
                     if exc.error == STATES_RUNTIME and not (exc.cause or "").startswith(_PREFIX):
                         exc = StatesError(exc.error, _runtime_error(state, entered_id, exc.cause or "").cause)
                     raise _Fatal(exc) from None
-                raise
+                raise exc
         except StatesError as exc:
             if stype in ("Map", "Parallel"):
                 frame.last = log.add(f"{stype}StateFailed", frame.last, None)
@@ -263,10 +267,37 @@ class Execution:
             return None, output
         return state.next, output
 
+    def _evaluation_failed(self, state: State, entered_id: int, exc: StatesError, frame: Frame,
+                           before_entered: int) -> StatesError:
+        """Prefix the cause as AWS does and record an EvaluationFailed event.
+
+        AWS links a failure of Assign or Output (evaluated as the state ends) to the event
+        before the state was entered, and any other to the state's own last event.
+        """
+        cause = exc.cause or ""
+        if not cause.startswith(_PREFIX):
+            cause = f"{_PREFIX} '{state.name}' (entered at the event id #{entered_id}). {cause}"
+        details = {"cause": cause, "error": exc.error, "state": state.name}
+        if exc.location:
+            details["location"] = exc.location
+        at_end = (exc.location or "").startswith(("Assign", "Output"))
+        frame.last = frame.log.add("EvaluationFailed", before_entered if at_end else frame.last, details)
+        return StatesError(exc.error, cause)
+
     def _caught(self, state, catcher, raw_input, exc: StatesError, frame: Frame):
         error_output = {"Error": exc.error, "Cause": exc.cause} if exc.cause is not None else {"Error": exc.error}
         if exc.error is None:
             error_output = {}
+        if state.query_language == _JSONATA:
+            scope = Scope(self, state.name, self.hooks.now(), frame)
+            states = {"input": raw_input, "errorOutput": error_output}
+            assigned = catcher.assign(states, scope) if catcher.assign is not None else None
+            output = catcher.output(states, scope) if catcher.output is not None else error_output
+            if assigned:
+                frame.variables.update(assigned)
+            frame.last = frame.log.add(f"{state.type}StateExited", frame.last,
+                                       {"name": state.name, "output": dumps(output), "outputDetails": _TRUNC})
+            return catcher.next, output
         if catcher.assign is not None:
             frame.variables.update(catcher.assign(error_output, Scope(self, state.name, self.hooks.now(), frame)))
         if catcher.result_path is None:
@@ -305,6 +336,8 @@ class Execution:
 
     async def _execute(self, state: State, raw_input: Any, scope: Scope, entered_id: int) -> Any:
         """InputPath, the type's step, ResultSelector, ResultPath, OutputPath."""
+        if state.query_language == _JSONATA:
+            return await self._execute_jsonata(state, raw_input, scope, entered_id)
         effective = self._input_path(state, raw_input, scope, entered_id)
         stype = state.type
         if stype == "Pass":
@@ -340,11 +373,32 @@ class Execution:
                                   f"'{dumps(raw_input)}'") from None
         return self._output_path(state, output, scope, entered_id)
 
+    async def _execute_jsonata(self, state: State, raw_input: Any, scope: Scope, entered_id: int) -> Any:
+        """The JSONata lifecycle: Arguments, the type's step, then Assign and Output (both see the
+        variables as they were when the state was entered)."""
+        stype = state.type
+        states = {"input": raw_input}
+        if stype == "Pass" or stype == "Succeed":
+            result = raw_input
+        elif stype == "Task":
+            states["result"] = result = await self._task(state, raw_input, scope)
+        elif stype == "Wait":
+            result = await self._wait(state, raw_input, scope, entered_id)
+        elif stype == "Parallel":
+            states["result"] = result = await self._parallel(state, raw_input, scope)
+        else:
+            states["result"] = result = await self._map(state, raw_input, scope, entered_id)
+        assigned = state.assign(states, scope) if state.assign is not None else None
+        output = state.output(states, scope) if state.output is not None else result
+        if assigned:
+            scope.frame.variables.update(assigned)
+        return output
+
     def _input_path(self, state: State, value: Any, scope: Scope, entered_id: int) -> Any:
         path = state.input_path
         if path is None:
             return {}
-        if not path.keys and not path.is_context and path.definite:
+        if not path.keys and not path.is_context and path.definite and path.variable is None:
             return value
         try:
             return path.resolve(value, scope)
@@ -356,7 +410,7 @@ class Execution:
         path = state.output_path
         if path is None:
             return {}
-        if not path.keys and not path.is_context and path.definite:
+        if not path.keys and not path.is_context and path.definite and path.variable is None:
             return value
         try:
             return path.resolve(value, scope)
@@ -367,6 +421,8 @@ class Execution:
     def _parameters(self, state: State, effective: Any, scope: Scope) -> Any:
         if state.parameters is None:
             return effective
+        if state.query_language == _JSONATA:
+            return state.parameters({"input": effective}, scope)
         return state.parameters(effective, scope)
 
     # -- the types' own steps ------------------------------------------------------
@@ -376,19 +432,49 @@ class Execution:
             return state.result
         return self._parameters(state, effective, scope)
 
-    def _choice(self, state: ChoiceState, raw_input: Any, scope: Scope, entered_id: int):
-        effective = self._input_path(state, raw_input, scope, entered_id)
-        target = None
+    def _choice_jsonata(self, state: ChoiceState, raw_input: Any, scope: Scope):
+        states = {"input": raw_input}
+        chosen, target = None, None
         for branch in state.choices:
-            if branch.predicate(effective, scope):
-                target = branch.next
-                if branch.assign is not None:
-                    scope.frame.variables.update(branch.assign(effective, scope))
+            matched = branch.predicate(states, scope)
+            if not isinstance(matched, bool):
+                raise StatesError("States.QueryEvaluationError", "The JSONata expression specified for the field "
+                                  f"'Condition' returned an unexpected result type. Expected 'boolean', but was "
+                                  f"'{_json_type(matched)}' for value: {dumps(matched)}", location="Condition",
+                                  evaluation=True)
+            if matched:
+                chosen, target = branch, branch.next
                 break
         if target is None:
             if state.default is None:
                 raise StatesError(STATES_NO_CHOICE_MATCHED, "No Matches!")
             target = state.default
+        assign = chosen.assign if chosen is not None else state.assign
+        output_fn = chosen.output if chosen is not None else state.output
+        assigned = assign(states, scope) if assign is not None else None
+        output = output_fn(states, scope) if output_fn is not None else raw_input
+        if assigned:
+            scope.frame.variables.update(assigned)
+        self.scope_exit(state, output, scope.frame)
+        return target, output
+
+    def _choice(self, state: ChoiceState, raw_input: Any, scope: Scope, entered_id: int):
+        if state.query_language == _JSONATA:
+            return self._choice_jsonata(state, raw_input, scope)
+        effective = self._input_path(state, raw_input, scope, entered_id)
+        target = None
+        assign = state.assign
+        for branch in state.choices:
+            if branch.predicate(effective, scope):
+                target = branch.next
+                assign = branch.assign
+                break
+        if target is None:
+            if state.default is None:
+                raise StatesError(STATES_NO_CHOICE_MATCHED, "No Matches!")
+            target = state.default
+        if assign is not None:
+            scope.frame.variables.update(assign(effective, scope))
         output = self._output_path(state, effective, scope, entered_id)
         self.scope_exit(state, output, scope.frame)
         return target, output
@@ -399,6 +485,12 @@ class Execution:
 
     def _fail_error(self, state: FailState, raw_input: Any, scope: Scope, entered_id: int) -> StatesError:
         error, cause = state.error, state.cause
+        if state.query_language == _JSONATA:
+            states = {"input": raw_input}
+            error = error(states, scope) if error is not None else None
+            cause = cause(states, scope) if cause is not None else None
+            return StatesError(error if isinstance(error, str) or error is None else dumps(error),
+                               cause if isinstance(cause, str) or cause is None else dumps(cause))
         if state.error_path is not None:
             error = state.error_path(raw_input, scope)
             if not isinstance(error, str):
@@ -411,6 +503,21 @@ class Execution:
 
     async def _wait(self, state: WaitState, effective: Any, scope: Scope, entered_id: int) -> Any:
         seconds = state.seconds
+        timestamp = state.timestamp
+        if state.query_language == _JSONATA:
+            states = {"input": effective}
+            if callable(seconds):
+                seconds = seconds(states, scope)
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                    raise StatesError("States.QueryEvaluationError", "The Seconds field must be a non-negative "
+                                      f"integer, but was: {dumps(seconds)}", location="Seconds", evaluation=True)
+            if callable(timestamp):
+                timestamp = timestamp(states, scope)
+                if parse_timestamp(timestamp) is None:
+                    shown = timestamp if isinstance(timestamp, str) else dumps(timestamp)
+                    raise StatesError("States.QueryEvaluationError", "The Timestamp field cannot be parsed as an "
+                                      f"ISO-8601 extended offset date-time format string: {shown}",
+                                      location="Timestamp", evaluation=True)
         if state.seconds_path is not None:
             try:
                 value = state.seconds_path.resolve(effective, scope)
@@ -425,7 +532,6 @@ class Execution:
                 raise _runtime_error(state, entered_id, "The SecondsPath parameter references a negative value: "
                                                         f"{state.seconds_path.text} == {dumps(value)}")
             seconds = value
-        timestamp = state.timestamp
         if state.timestamp_path is not None:
             try:
                 value = state.timestamp_path.resolve(effective, scope)
@@ -450,10 +556,14 @@ class Execution:
         resource = state.resource
         function = lambda_function_name(resource)
         timeout = state.timeout_seconds
-        if timeout is not None and not isinstance(timeout, (int, float)):
+        if callable(timeout):
+            timeout = self._jsonata_number(timeout, effective, scope, "TimeoutSeconds")
+        elif timeout is not None and not isinstance(timeout, (int, float)):
             timeout = self._number_from_path(state, timeout, effective, scope, "TimeoutSecondsPath")
         heartbeat = state.heartbeat_seconds
-        if heartbeat is not None and not isinstance(heartbeat, (int, float)):
+        if callable(heartbeat):
+            heartbeat = self._jsonata_number(heartbeat, effective, scope, "HeartbeatSeconds")
+        elif heartbeat is not None and not isinstance(heartbeat, (int, float)):
             heartbeat = self._number_from_path(state, heartbeat, effective, scope, "HeartbeatSecondsPath")
         if function is not None:
             details = {"resource": resource, "input": dumps(parameters), "inputDetails": _TRUNC}
@@ -498,6 +608,24 @@ class Execution:
                              {**base, "output": dumps(result), "outputDetails": _TRUNC})
         return result
 
+    @staticmethod
+    def _jsonata_number(evaluator, raw_input, scope, field_name, integer=True):
+        value = evaluator({"input": raw_input}, scope)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and integer and isinstance(value, float) and not value.is_integer():
+            ok = False
+        if not ok:
+            raise StatesError("States.QueryEvaluationError", f"The JSONata expression specified for the field "
+                              f"'{field_name}' returned an unexpected result type. Expected "
+                              f"'{'integer' if integer else 'number'}', but was '{_json_type(value)}' for value: "
+                              f"{dumps(value)}", location=field_name, evaluation=True)
+        return int(value) if integer else value
+
     @property
     def region(self) -> str:
         parts = self.info.execution_arn.split(":")
@@ -538,6 +666,8 @@ class Execution:
         log, frame = scope.frame.log, scope.frame
         items = self._map_items(state, effective, scope, entered_id)
         max_concurrency = state.max_concurrency
+        if callable(max_concurrency):
+            max_concurrency = self._jsonata_number(max_concurrency, effective, scope, "MaxConcurrency")
         if state.max_concurrency_path is not None:
             max_concurrency = self._map_number(state, state.max_concurrency_path, effective, scope, entered_id,
                                                "MaxConcurrencyPath", integer=True)
@@ -565,7 +695,10 @@ class Execution:
                                    f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
                 if state.item_selector is not None:
                     item_scope = Scope(self, state.name, scope.entered, item_frame)
-                    value = state.item_selector(effective, item_scope)
+                    if state.query_language == _JSONATA:
+                        value = state.item_selector({"input": effective}, item_scope)
+                    else:
+                        value = state.item_selector(effective, item_scope)
                 else:
                     value = item
                 if not distributed:
@@ -608,6 +741,23 @@ class Execution:
         return results
 
     def _map_items(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> list:
+        if state.query_language == _JSONATA:
+            if state.items is None:
+                items = effective
+            else:
+                items = state.items({"input": effective}, scope)
+            if not isinstance(items, list):
+                source = getattr(state.items, "source", None)
+                if state.items is None:
+                    message = f"Map state input must be an array but was: {dumps(items)}"
+                elif source is None:
+                    message = f"The field 'Items' must be an array but was: {dumps(items)}"
+                else:
+                    message = (f"The JSONata expression '{source}' specified for the field 'Items' returned an "
+                               f"unexpected result type. Expected 'array', but was '{_json_type(items)}' for "
+                               f"value: {dumps(items)}")
+                raise StatesError("States.QueryEvaluationError", message, location="Items", evaluation=True)
+            return items
         path = state.items_path
         try:
             items = path.resolve(effective, scope) if path.keys or path.is_context or path.variable else effective
@@ -621,6 +771,10 @@ class Execution:
 
     def _map_tolerance(self, state, effective, scope, entered_id):
         count, pct = state.tolerated_failure_count, state.tolerated_failure_percentage
+        if callable(count):
+            count = self._jsonata_number(count, effective, scope, "ToleratedFailureCount")
+        if callable(pct):
+            pct = self._jsonata_number(pct, effective, scope, "ToleratedFailurePercentage", integer=False)
         if state.tolerated_failure_count_path is not None:
             count = self._map_number(state, state.tolerated_failure_count_path, effective, scope, entered_id,
                                      "ToleratedFailureCountPath", integer=True)
@@ -639,6 +793,11 @@ class Execution:
         except PathNotFound:
             raise _runtime_error(state, entered_id, f"The {field_name} field refers to value that does not "
                                                     f"exist in the input: {path.text}") from None
+        if isinstance(value, str):
+            try:
+                value = int(value) if integer else float(value)
+            except ValueError:
+                pass
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if ok and integer and isinstance(value, float) and not value.is_integer():
             ok = False
@@ -658,6 +817,18 @@ class Execution:
         if pct is not None and total and failed * 100.0 / total <= pct:
             return True
         return False
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 async def _gather_fail_fast(tasks: list[asyncio.Future]) -> list:

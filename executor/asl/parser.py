@@ -336,7 +336,7 @@ class _Builder:
             self.problem(f"{path}/HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds")
         if "Credentials" in body:
             creds = body["Credentials"]
-            if not isinstance(creds, dict) or ("RoleArn" not in creds and "RoleArn.$" not in creds):
+            if not isinstance(creds, dict) or not ({"RoleArn", "RoleArn.$"} & set(creds)):
                 self.problem(f"{path}/Credentials", "The field 'RoleArn' is required but was missing")
         return TaskState(**common, resource=resource or "", timeout_seconds=timeout, heartbeat_seconds=heartbeat,
                          credentials=body.get("Credentials"))
