@@ -294,12 +294,12 @@ class Execution:
             assigned = catcher.assign(states, scope) if catcher.assign is not None else None
             output = catcher.output(states, scope) if catcher.output is not None else error_output
             if assigned:
-                frame.variables.update(assigned)
+                _assign_variables(frame, assigned)
             frame.last = frame.log.add(f"{state.type}StateExited", frame.last,
                                        {"name": state.name, "output": dumps(output), "outputDetails": _TRUNC})
             return catcher.next, output
         if catcher.assign is not None:
-            frame.variables.update(catcher.assign(error_output, Scope(self, state.name, self.hooks.now(), frame)))
+            _assign_variables(frame, catcher.assign(error_output, Scope(self, state.name, self.hooks.now(), frame)))
         if catcher.result_path is None:
             output = raw_input
         else:
@@ -357,7 +357,7 @@ class Execution:
         if state.result_selector is not None:
             result = state.result_selector(result, scope)
         if state.assign is not None:
-            scope.frame.variables.update(state.assign(result, scope))
+            _assign_variables(scope.frame, state.assign(result, scope))
         if stype in ("Wait", "Succeed"):
             output = result
         elif state.result_path is None:
@@ -391,7 +391,7 @@ class Execution:
         assigned = state.assign(states, scope) if state.assign is not None else None
         output = state.output(states, scope) if state.output is not None else result
         if assigned:
-            scope.frame.variables.update(assigned)
+            _assign_variables(scope.frame, assigned)
         return output
 
     def _input_path(self, state: State, value: Any, scope: Scope, entered_id: int) -> Any:
@@ -454,7 +454,7 @@ class Execution:
         assigned = assign(states, scope) if assign is not None else None
         output = output_fn(states, scope) if output_fn is not None else raw_input
         if assigned:
-            scope.frame.variables.update(assigned)
+            _assign_variables(scope.frame, assigned)
         self.scope_exit(state, output, scope.frame)
         return target, output
 
@@ -474,7 +474,7 @@ class Execution:
                 raise StatesError(STATES_NO_CHOICE_MATCHED, "No Matches!")
             target = state.default
         if assign is not None:
-            scope.frame.variables.update(assign(effective, scope))
+            _assign_variables(scope.frame, assign(effective, scope))
         output = self._output_path(state, effective, scope, entered_id)
         self.scope_exit(state, output, scope.frame)
         return target, output
@@ -690,7 +690,9 @@ class Execution:
                 if abort.is_set():
                     return
                 item_log = EventLog(None, self.hooks.now) if distributed else log
-                item_frame = Frame(0 if distributed else frame.last, item_log, dict(frame.variables),
+                # A distributed Map's iterations are child executions: they see no outer variables.
+                item_frame = Frame(0 if distributed else frame.last, item_log,
+                                   {} if distributed else dict(frame.variables),
                                    {"Index": index, "Value": item},
                                    f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
                 if state.item_selector is not None:
@@ -817,6 +819,34 @@ class Execution:
         if pct is not None and total and failed * 100.0 / total <= pct:
             return True
         return False
+
+
+MAX_VARIABLE_BYTES = 256 * 1024
+MAX_ASSIGN_BYTES = 256 * 1024
+MAX_ALL_VARIABLES_BYTES = 10 * 1024 * 1024
+
+
+def _assign_variables(frame: Frame, values: dict) -> None:
+    """Apply one state's Assign, within AWS's size limits (256 KiB a value and an
+    Assign, 10 MiB all variables of a scope); the scope is the frame's own."""
+    if not values:
+        return
+    total = 0
+    for name, value in values.items():
+        size = len(dumps(value).encode())
+        if size > MAX_VARIABLE_BYTES:
+            raise StatesError(STATES_RUNTIME, f"The variable '{name}' is {size} bytes, over the limit of "
+                                              f"{MAX_VARIABLE_BYTES} bytes for one variable")
+        total += size
+    if total > MAX_ASSIGN_BYTES:
+        raise StatesError(STATES_RUNTIME, f"The Assign field's values total {total} bytes, over the limit of "
+                                          f"{MAX_ASSIGN_BYTES} bytes")
+    frame.variables.update(values)
+    if total > 4096:  # only large assignments can push the whole scope over its limit
+        everything = len(dumps(frame.variables).encode())
+        if everything > MAX_ALL_VARIABLES_BYTES:
+            raise StatesError(STATES_RUNTIME, f"The variables of this scope total {everything} bytes, over the "
+                                              f"limit of {MAX_ALL_VARIABLES_BYTES} bytes")
 
 
 def _json_type(value: Any) -> str:
