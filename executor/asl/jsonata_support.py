@@ -25,8 +25,17 @@ from . import fields as F
 from .errors import STATES_QUERY_EVALUATION_ERROR, StatesError
 from .payload import compile_payload
 from .retry import Catcher
-from .states import (ChoiceBranch, ChoiceState, FailState, MapState, ParallelState, PassState, SucceedState,
-                     TaskState, WaitState)
+from .states import (
+    ChoiceBranch,
+    ChoiceState,
+    FailState,
+    MapState,
+    ParallelState,
+    PassState,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
 
 __all__ = ["compile_assign_jsonpath", "compile_jsonata_state", "compile_template", "is_expression"]
 
@@ -223,7 +232,8 @@ def _catchers(builder, body: dict, path: str) -> tuple:
         builder.allowed(c, F.CATCHER - {"ResultPath"}, cpath)
         errors = builder.error_equals(c, cpath, last=i == len(raw) - 1, what="Catcher")
         nxt = builder.string(c, "Next", cpath, required=True)
-        out.append(Catcher(errors, nxt or "", None, None, _assign(builder, c, cpath), _template(builder, c, "Output", cpath)))
+        out.append(Catcher(errors, nxt or "", None, None, _assign(builder, c, cpath),
+                           _template(builder, c, "Output", cpath)))
     return tuple(out)
 
 

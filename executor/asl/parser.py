@@ -14,11 +14,22 @@ from . import fields as F
 from .choice import RULE_OPERATORS, compile_rule, parse_timestamp
 from .errors import DefinitionError, Problem
 from .intrinsics import IntrinsicSyntaxError
-from .payload import compile_payload, compile_value_path
 from .paths import PathSyntaxError, compile_path, compile_reference_path
+from .payload import compile_payload, compile_value_path
 from .retry import Catcher, Retrier
-from .states import (ChoiceBranch, ChoiceState, FailState, MapState, ParallelState, PassState, State,
-                     StateMachine, SucceedState, TaskState, WaitState)
+from .states import (
+    ChoiceBranch,
+    ChoiceState,
+    FailState,
+    MapState,
+    ParallelState,
+    PassState,
+    State,
+    StateMachine,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
 
 __all__ = ["parse_definition", "validate_definition", "MAX_DEFINITION_BYTES"]
 
@@ -108,7 +119,8 @@ class _Builder:
             for k, v in value.items():
                 if k.endswith(".$"):
                     if not isinstance(v, str):
-                        self.problem(f"{path}/{k}", f"The value for the field '{k}' must be a STRING that contains a JSONPath but was an {_json_type(v)}")
+                        self.problem(f"{path}/{k}", f"The value for the field '{k}' must be a STRING that contains "
+                                                    f"a JSONPath but was an {_json_type(v)}")
                         continue
                     try:
                         compile_value_path(v, k)
@@ -318,7 +330,8 @@ class _Builder:
         resource = self.string(body, "Resource", path, required=True)
         if resource is not None and not resource.startswith("arn:"):
             self.problem(f"{path}/Resource", f"The resource provided {resource} is not recognized. The value is "
-                                             "not a valid resource ARN, or the resource is not available in this region.")
+                                             "not a valid resource ARN, or the resource is not available in this "
+                                             "region.")
         if resource and resource.startswith("arn:aws:states:::"):
             service, _, action = resource[len("arn:aws:states:::"):].partition(":")
             base_action = action.removesuffix(".waitForTaskToken").removesuffix(".sync:2").removesuffix(".sync")
@@ -537,7 +550,8 @@ class _Builder:
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "OBJECT", list: "ARRAY", bool: "BOOLEAN", type(None): "NULL", str: "STRING"}.get(type(value), "NUMBER")
+    names = {dict: "OBJECT", list: "ARRAY", bool: "BOOLEAN", type(None): "NULL", str: "STRING"}
+    return names.get(type(value), "NUMBER")
 
 
 def _load(definition: Any) -> tuple[Any, list[Problem]]:

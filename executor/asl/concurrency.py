@@ -1,0 +1,191 @@
+"""Parallel and Map: branches and iterations as asyncio tasks, mixed into Execution."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
+from .history import EventLog, dumps
+from .paths import PathNotFound
+from .scope import JSONATA, Frame, Scope, gather_fail_fast, jayway, json_type, runtime_error
+from .states import MapState, ParallelState
+
+
+class ConcurrencyMixin:
+    """Parallel and Map; ``self`` is the Execution."""
+
+    async def _parallel(self, state: ParallelState, effective: Any, scope: Scope) -> Any:
+        value = self._parameters(state, effective, scope)
+        log, frame = scope.frame.log, scope.frame
+        frame.last = log.add("ParallelStateStarted", frame.last, None)
+        base = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
+        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}")
+                  for i in range(len(state.branches))]
+        tasks = [asyncio.ensure_future(self.run_machine(branch, value, f))
+                 for branch, f in zip(state.branches, frames)]
+        try:
+            results = await gather_fail_fast(tasks)
+        except StatesError:
+            frame.last = max(f.last for f in frames)
+            raise
+        frame.last = max(f.last for f in frames)
+        log.add("ParallelStateSucceeded", frame.last, None)
+        return results
+
+    async def _map(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> Any:
+        log, frame = scope.frame.log, scope.frame
+        items = self._map_items(state, effective, scope, entered_id)
+        max_concurrency = state.max_concurrency
+        if callable(max_concurrency):
+            max_concurrency = self._jsonata_number(max_concurrency, effective, scope, "MaxConcurrency")
+        if state.max_concurrency_path is not None:
+            max_concurrency = self._map_number(state, state.max_concurrency_path, effective, scope, entered_id,
+                                               "MaxConcurrencyPath", integer=True)
+        frame.last = log.add("MapStateStarted", frame.last, {"length": len(items)})
+        tolerated_count, tolerated_pct = self._map_tolerance(state, effective, scope, entered_id)
+        distributed = state.mode == "DISTRIBUTED"
+        if distributed:
+            run_arn = (f"{self.info.execution_arn.replace(':execution:', ':mapRun:')}/"
+                       f"{state.label or state.name}:{self.hooks.rng.getrandbits(64):016x}")
+            frame.last = log.add("MapRunStarted", frame.last, {"mapRunArn": run_arn})
+        results: list[Any] = [None] * len(items)
+        failures: list[StatesError] = []
+        semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        abort = asyncio.Event()
+
+        async def iteration(index: int, item: Any) -> None:
+            if semaphore is not None:
+                await semaphore.acquire()
+            try:
+                if abort.is_set():
+                    return
+                item_log = EventLog(None, self.hooks.now) if distributed else log
+                # A distributed Map's iterations are child executions: they see no outer variables.
+                item_frame = Frame(0 if distributed else frame.last, item_log,
+                                   {} if distributed else dict(frame.variables),
+                                   {"Index": index, "Value": item},
+                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
+                if state.item_selector is not None:
+                    item_scope = Scope(self, state.name, scope.entered, item_frame)
+                    if state.query_language == JSONATA:
+                        value = state.item_selector({"input": effective}, item_scope)
+                    else:
+                        value = state.item_selector(effective, item_scope)
+                else:
+                    value = item
+                if not distributed:
+                    item_frame.last = log.add("MapIterationStarted", item_frame.last,
+                                              {"index": index, "name": state.name})
+                try:
+                    results[index] = await self.run_machine(state.processor, value, item_frame)
+                except StatesError as exc:
+                    failures.append(exc)
+                    if not distributed:
+                        log.add("MapIterationFailed", item_frame.last, {"index": index, "name": state.name})
+                    if not distributed:
+                        frame.last = item_frame.last
+                    if not self._tolerated(len(failures), len(items), tolerated_count, tolerated_pct):
+                        abort.set()
+                        raise
+                    return
+                if not distributed:
+                    log.add("MapIterationSucceeded", item_frame.last, {"index": index, "name": state.name})
+                    frame.last = item_frame.last
+            finally:
+                if semaphore is not None:
+                    semaphore.release()
+
+        tasks = [asyncio.ensure_future(iteration(i, item)) for i, item in enumerate(items)]
+        try:
+            await gather_fail_fast(tasks)
+        except StatesError as exc:
+            error = exc
+            if tolerated_count is not None or tolerated_pct is not None:
+                error = StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                    "The specified tolerated failure threshold was exceeded")
+            if distributed:
+                details = {k: v for k, v in (("error", error.error), ("cause", error.cause)) if v is not None}
+                frame.last = log.add("MapRunFailed", frame.last, details)
+            raise error from None
+        if distributed:
+            frame.last = log.add("MapRunSucceeded", frame.last, None)
+        log.add("MapStateSucceeded", frame.last, None)
+        return results
+
+    def _map_items(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> list:
+        if state.query_language == JSONATA:
+            if state.items is None:
+                items = effective
+            else:
+                items = state.items({"input": effective}, scope)
+            if not isinstance(items, list):
+                source = getattr(state.items, "source", None)
+                if state.items is None:
+                    message = f"Map state input must be an array but was: {dumps(items)}"
+                elif source is None:
+                    message = f"The field 'Items' must be an array but was: {dumps(items)}"
+                else:
+                    message = (f"The JSONata expression '{source}' specified for the field 'Items' returned an "
+                               f"unexpected result type. Expected 'array', but was '{json_type(items)}' for "
+                               f"value: {dumps(items)}")
+                raise StatesError("States.QueryEvaluationError", message, location="Items", evaluation=True)
+            return items
+        path = state.items_path
+        try:
+            items = path.resolve(effective, scope) if path.keys or path.is_context or path.variable else effective
+        except PathNotFound:
+            raise runtime_error(state, entered_id, f"Invalid path '{path.text}' : No results for path: "
+                                                    f"{jayway(path.text)}") from None
+        if not isinstance(items, list):
+            raise runtime_error(state, entered_id, f"Invalid path '{path.text}' : The ItemsPath field "
+                                                    f"references a value that is not a JSON array: {dumps(items)}")
+        return items
+
+    def _map_tolerance(self, state, effective, scope, entered_id):
+        count, pct = state.tolerated_failure_count, state.tolerated_failure_percentage
+        if callable(count):
+            count = self._jsonata_number(count, effective, scope, "ToleratedFailureCount")
+        if callable(pct):
+            pct = self._jsonata_number(pct, effective, scope, "ToleratedFailurePercentage", integer=False)
+        if state.tolerated_failure_count_path is not None:
+            count = self._map_number(state, state.tolerated_failure_count_path, effective, scope, entered_id,
+                                     "ToleratedFailureCountPath", integer=True)
+            if count < 0:
+                raise runtime_error(state, entered_id, "ToleratedFailureCount cannot be negative.")
+        if state.tolerated_failure_percentage_path is not None:
+            pct = self._map_number(state, state.tolerated_failure_percentage_path, effective, scope, entered_id,
+                                   "ToleratedFailurePercentagePath", integer=False)
+            if not 0 <= pct <= 100:
+                raise runtime_error(state, entered_id, "ToleratedFailurePercentage must be between 0 and 100.")
+        return count, pct
+
+    def _map_number(self, state, path, effective, scope, entered_id, field_name, integer):
+        try:
+            value = path.resolve(effective, scope)
+        except PathNotFound:
+            raise runtime_error(state, entered_id, f"The {field_name} field refers to value that does not "
+                                                    f"exist in the input: {path.text}") from None
+        if isinstance(value, str):
+            try:
+                value = int(value) if integer else float(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and integer and isinstance(value, float) and not value.is_integer():
+            ok = False
+        if not ok:
+            shown = value if isinstance(value, str) else dumps(value)
+            kind = "integer" if integer else "float"
+            raise runtime_error(state, entered_id, f"The {field_name} field refers to value \"{shown}\" which is "
+                                                    f"not a valid {kind}: {path.text}")
+        return int(value) if integer else value
+
+    @staticmethod
+    def _tolerated(failed: int, total: int, count, pct) -> bool:
+        if count is None and pct is None:
+            return False
+        if count is not None and failed <= count:
+            return True
+        if pct is not None and total and failed * 100.0 / total <= pct:
+            return True
+        return False

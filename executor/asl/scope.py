@@ -1,0 +1,193 @@
+"""What every part of the interpreter shares: the hooks to the outside world, the
+execution's identity, its outcome, and the frames and scopes states run in."""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+from .errors import STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME, StatesError
+from .history import EventLog, dumps
+from .states import State
+
+__all__ = ["Hooks", "ExecutionInfo", "Outcome", "Frame", "Scope", "iso_time"]
+
+FATAL = frozenset({STATES_RUNTIME, STATES_DATA_LIMIT_EXCEEDED})
+JSONATA = "JSONata"
+TRUNC = {"truncated": False}
+
+
+def iso_time(epoch: float) -> str:
+    """``2024-01-02T03:04:05.678Z``: the form AWS uses in the context object."""
+    dt = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Hooks:
+    """What the interpreter needs from its runtime."""
+
+    invoke: Callable[[str, Any, dict], Awaitable[Any]]  # (resource, parameters, info) -> result
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    now: Callable[[], float] = time.time
+    on_event: Callable[[dict], None] | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True)
+class ExecutionInfo:
+    execution_arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    start_time: float
+    input: Any
+
+
+@dataclass
+class Outcome:
+    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class Fatal(Exception):
+    """Ends the whole execution at once (States.Runtime and friends)."""
+
+    def __init__(self, error: StatesError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class Frame:
+    """One thread of control: the top level, a branch or an iteration."""
+
+    __slots__ = ("last", "variables", "map_item", "log", "path", "visits")
+
+    def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None,
+                 path: str = ""):
+        self.last = last
+        self.log = log  # a distributed Map's iterations are child executions with their own history
+        self.variables = variables if variables is not None else {}
+        self.map_item = map_item
+        self.path = path  # where this thread sits: "" at the top, "/Map[3]", "/Par#1/Inner[0]"...
+        self.visits: dict[str, int] = {}
+
+    def visit(self, state_name: str) -> int:
+        """Count entries into ``state_name`` on this thread (a loop enters a state again)."""
+        n = self.visits.get(state_name, 0) + 1
+        self.visits[state_name] = n
+        return n
+
+
+class Scope:
+    """What ``$$`` and ``$name`` see while one state runs; the context object is built on demand."""
+
+    __slots__ = ("execution", "state_name", "entered", "retry_count", "frame", "_context", "extra", "visit")
+
+    def __init__(self, execution: Any, state_name: str, entered: float, frame: Frame):
+        self.execution = execution
+        self.state_name = state_name
+        self.entered = entered
+        self.retry_count = 0
+        self.frame = frame
+        self._context = None
+        self.extra: dict | None = None
+        self.visit = 1
+
+    @property
+    def variables(self) -> dict:
+        return self.frame.variables
+
+    @property
+    def context(self) -> dict:
+        if self._context is None:
+            ctx = self.execution.base_context()
+            ctx["State"] = {"Name": self.state_name, "EnteredTime": iso_time(self.entered)}
+            if self.retry_count:
+                ctx["State"]["RetryCount"] = self.retry_count
+            if self.frame.map_item is not None:
+                ctx["Map"] = {"Item": self.frame.map_item}
+            if self.extra:
+                ctx.update(self.extra)
+            self._context = ctx
+        return self._context
+
+
+PREFIX = "An error occurred while executing the state"
+
+
+def runtime_error(state: State, entered_id: int, message: str) -> StatesError:
+    return StatesError(STATES_RUNTIME, f"{PREFIX} '{state.name}' (entered at the event id #{entered_id}). {message}")
+
+
+def jayway(path_text: str) -> str:
+    parts = path_text.lstrip("$").strip(".").split(".")
+    return "$" + "".join(f"['{p}']" for p in parts if p)
+
+
+MAX_VARIABLE_BYTES = 256 * 1024
+MAX_ASSIGN_BYTES = 256 * 1024
+MAX_ALL_VARIABLES_BYTES = 10 * 1024 * 1024
+
+
+def assign_variables(frame: Frame, values: dict) -> None:
+    """Apply one state's Assign, within AWS's size limits (256 KiB a value and an
+    Assign, 10 MiB all variables of a scope); the scope is the frame's own."""
+    if not values:
+        return
+    total = 0
+    for name, value in values.items():
+        size = len(dumps(value).encode())
+        if size > MAX_VARIABLE_BYTES:
+            raise StatesError(STATES_RUNTIME, f"The variable '{name}' is {size} bytes, over the limit of "
+                                              f"{MAX_VARIABLE_BYTES} bytes for one variable")
+        total += size
+    if total > MAX_ASSIGN_BYTES:
+        raise StatesError(STATES_RUNTIME, f"The Assign field's values total {total} bytes, over the limit of "
+                                          f"{MAX_ASSIGN_BYTES} bytes")
+    frame.variables.update(values)
+    if total > 4096:  # only large assignments can push the whole scope over its limit
+        everything = len(dumps(frame.variables).encode())
+        if everything > MAX_ALL_VARIABLES_BYTES:
+            raise StatesError(STATES_RUNTIME, f"The variables of this scope total {everything} bytes, over the "
+                                              f"limit of {MAX_ALL_VARIABLES_BYTES} bytes")
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+async def gather_fail_fast(tasks: list[asyncio.Future]) -> list:
+    """Await every task; on the first StatesError cancel the rest and raise it."""
+    if not tasks:
+        return []
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
+    if failed:
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        raise failed[0].exception()
+    return [t.result() for t in tasks]
+
