@@ -7,7 +7,7 @@ from typing import Any
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
 from .paths import PathNotFound
-from .scope import JSONATA, Frame, Scope, gather_fail_fast, jayway, json_type, runtime_error
+from .scope import JSONATA, Fatal, Frame, Scope, gather_fail_fast, jayway, json_type, runtime_error
 from .states import MapState, ParallelState
 
 
@@ -77,12 +77,17 @@ class ConcurrencyMixin:
                     item_frame.last = log.add("MapIterationStarted", item_frame.last,
                                               {"index": index, "name": state.name})
                 try:
-                    results[index] = await self.run_machine(state.processor, value, item_frame)
+                    try:
+                        results[index] = await self.run_machine(state.processor, value, item_frame)
+                    except Fatal as fatal:
+                        if not distributed:
+                            raise
+                        # A child execution's fatal error fails that child only.
+                        raise fatal.error from None
                 except StatesError as exc:
                     failures.append(exc)
                     if not distributed:
                         log.add("MapIterationFailed", item_frame.last, {"index": index, "name": state.name})
-                    if not distributed:
                         frame.last = item_frame.last
                     if not self._tolerated(len(failures), len(items), tolerated_count, tolerated_pct):
                         abort.set()

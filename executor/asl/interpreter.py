@@ -150,7 +150,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
                 raise
             for catcher in state.catch:
                 if error_matches(catcher.error_equals, exc.error):
-                    return self._caught(state, catcher, raw_input, exc, frame)
+                    return self._caught(state, catcher, raw_input, exc, scope)
             raise
         text = dumps(output)
         if len(text) > MAX_PAYLOAD_BYTES:
@@ -179,12 +179,12 @@ class Execution(StepsMixin, ConcurrencyMixin):
         frame.last = frame.log.add("EvaluationFailed", before_entered if at_end else frame.last, details)
         return StatesError(exc.error, cause)
 
-    def _caught(self, state, catcher, raw_input, exc: StatesError, frame: Frame):
+    def _caught(self, state, catcher, raw_input, exc: StatesError, scope: Scope):
+        frame = scope.frame
         error_output = {"Error": exc.error, "Cause": exc.cause} if exc.cause is not None else {"Error": exc.error}
         if exc.error is None:
             error_output = {}
         if state.query_language == JSONATA:
-            scope = Scope(self, state.name, self.hooks.now(), frame)
             states = {"input": raw_input, "errorOutput": error_output}
             assigned = catcher.assign(states, scope) if catcher.assign is not None else None
             output = catcher.output(states, scope) if catcher.output is not None else error_output
@@ -194,7 +194,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
                                        {"name": state.name, "output": dumps(output), "outputDetails": TRUNC})
             return catcher.next, output
         if catcher.assign is not None:
-            assign_variables(frame, catcher.assign(error_output, Scope(self, state.name, self.hooks.now(), frame)))
+            assign_variables(frame, catcher.assign(error_output, scope))
         if catcher.result_path is None:
             output = raw_input
         else:

@@ -3,8 +3,8 @@
 JSONata states hold templates: any string of the form ``{% expr %}`` is a
 JSONata expression, evaluated with ``$states`` (input, result, errorOutput,
 context) and the variables bound. Expressions are compiled once, by
-jsonatapy (a Rust implementation, about 9x faster per evaluation here than the
-pure-Python jsonata-python; see docs/engine.md).
+jsonatapy (a Rust implementation, 4x to 38x faster per evaluation here than
+the pure-Python jsonata-python; see docs/jsonata.md).
 
 An evaluator has the interpreter's signature ``fn(states, scope)`` where
 ``states`` is the dict behind ``$states`` and ``scope`` gives the context
@@ -179,10 +179,24 @@ def compile_template(value: Any, field: str):
 
 # -- the parser side ------------------------------------------------------------------------
 
+def check_variable_names(builder, value: dict, path: str) -> None:
+    """Variable names: an identifier (Unicode ID_Start, then ID_Continue) of at most 80
+    characters, and never ``states``, which JSONata states reserve."""
+    for key in value:
+        name = key[:-2] if key.endswith(".$") else key
+        if not name.isidentifier() or len(name) > F.VARIABLE_NAME_MAX:
+            builder.problem(f"{path}/{key}", f"The variable name '{name}' is not valid: it must start with a "
+                                             "letter or '_', go on with letters, digits or '_', and be at most "
+                                             f"{F.VARIABLE_NAME_MAX} characters long")
+        elif name in F.RESERVED_VARIABLES:
+            builder.problem(f"{path}/{key}", f"The variable name '{name}' is reserved")
+
+
 def compile_assign_jsonpath(builder, value: Any, path: str):
     if not isinstance(value, dict):
         builder.problem(path, "The field 'Assign' must be a JSON object")
         return None
+    check_variable_names(builder, value, path)
     before = len(builder.problems)
     builder._check_payload(value, path)
     if len(builder.problems) != before:
@@ -206,6 +220,7 @@ def _assign(builder, body: dict, path: str):
     if not isinstance(body["Assign"], dict):
         builder.problem(f"{path}/Assign", "The field 'Assign' must be a JSON object")
         return None
+    check_variable_names(builder, body["Assign"], f"{path}/Assign")
     return _template(builder, body, "Assign", path)
 
 
@@ -243,10 +258,7 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
     forbidden = sorted(k for k in body if k in F.JSONPATH_ONLY and not (stype == "Map" and k == "ItemSelector"))
     for key in forbidden:
         builder.problem(f"{path}/{key}", f"The field '{key}' is not supported when the QueryLanguage is JSONata")
-    allowed = (F.STATE_FIELDS[stype] - F.JSONPATH_ONLY) | {"Output", "Arguments", "Items", "ItemSelector"}
-    if stype == "Map":
-        allowed = allowed | {"ItemSelector"}
-    builder.allowed({k: v for k, v in body.items() if k not in forbidden}, allowed, path)
+    builder.allowed({k: v for k, v in body.items() if k not in forbidden}, F.JSONATA_STATE_FIELDS[stype], path)
     plain = {k: v for k, v in body.items() if k not in F.JSONPATH_ONLY and k != "Assign"}
     common = builder.common(name, stype, plain, path, "JSONata")
     common["assign"] = _assign(builder, body, path)
@@ -339,3 +351,50 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
                     tolerated_failure_percentage=_number_or_expression(builder, body, "ToleratedFailurePercentage",
                                                                        path, minimum=0, maximum=100),
                     item_batcher=body.get("ItemBatcher"), label=body.get("Label"))
+
+
+# -- scopes ---------------------------------------------------------------------------------
+
+def _assigned_names(machine: dict) -> dict[str, str]:
+    """Variable name -> where it is assigned, for the states directly in ``machine``."""
+    names: dict[str, str] = {}
+    states = machine.get("States") if isinstance(machine, dict) else None
+    for state_name, body in (states or {}).items():
+        if not isinstance(body, dict):
+            continue
+        blocks = [("Assign", body.get("Assign"))]
+        blocks += [(f"Choices/{i}/Assign", c.get("Assign")) for i, c in enumerate(body.get("Choices") or [])
+                   if isinstance(c, dict)]
+        blocks += [(f"Catch/{i}/Assign", c.get("Assign")) for i, c in enumerate(body.get("Catch") or [])
+                   if isinstance(c, dict)]
+        for where, block in blocks:
+            if isinstance(block, dict):
+                for key in block:
+                    names.setdefault(key[:-2] if key.endswith(".$") else key, f"/States/{state_name}/{where}/{key}")
+    return names
+
+
+def check_variable_scopes(builder, machine: dict, outer: frozenset = frozenset(), path: str = "") -> None:
+    """An inner scope (a Parallel branch, an inline Map's iterations) reads the variables of
+    the scopes around it but MUST NOT assign a variable of the same name as one of them."""
+    own = _assigned_names(machine)
+    visible = outer | frozenset(own)
+    for state_name, body in (machine.get("States") or {}).items():
+        if not isinstance(body, dict):
+            continue
+        nested = [(f"{path}/States/{state_name}/Branches/{i}", b)
+                  for i, b in enumerate(body.get("Branches") or []) if isinstance(b, dict)]
+        for key in ("ItemProcessor", "Iterator"):
+            processor = body.get(key)
+            if isinstance(processor, dict):
+                mode = (processor.get("ProcessorConfig") or {}).get("Mode", "INLINE")
+                # A distributed Map's iterations are child executions with scopes of their own.
+                nested.append((f"{path}/States/{state_name}/{key}", processor if mode != "DISTRIBUTED" else None))
+        for sub_path, sub in nested:
+            if sub is None:
+                continue
+            for name, where in _assigned_names(sub).items():
+                if name in visible:
+                    builder.problem(f"{sub_path}{where}", f"The variable '{name}' is assigned in an outer scope; "
+                                                          "a Parallel branch or Map iteration cannot assign it")
+            check_variable_scopes(builder, sub, visible, sub_path)

@@ -587,6 +587,9 @@ def parse_definition(definition: Any, *, machine_type: str = "STANDARD") -> Stat
     builder = _Builder(machine_type)
     try:
         machine = builder.machine(obj, "", 0, top=True)
+        if machine is not None and not builder.problems:
+            from .jsonata_support import check_variable_scopes
+            check_variable_scopes(builder, obj)
     except RecursionError:
         builder.problem("/", "The definition is nested too deeply")
         machine = None
