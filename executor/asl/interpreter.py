@@ -109,11 +109,20 @@ class Execution(StepsMixin, ConcurrencyMixin):
         """Run from StartAt to a terminal state; returns the output or raises StatesError."""
         name = machine.start_at
         states = machine.states
+        steps = 0
         while True:
+            if self.log.next_id >= self.hooks.max_events:  # keep room for the terminal event
+                raise Fatal(StatesError(STATES_RUNTIME, f"The execution reached the maximum number of history "
+                                                        f"events ({self.hooks.max_events})."))
             state = states[name]
             name, value = await self.run_state(state, value, frame)
             if name is None:
                 return value
+            steps += 1
+            if steps % 64 == 0:
+                # A long run of states that never wait must still let other executions, timeouts
+                # and StopExecution in: hand the loop back now and then.
+                await asyncio.sleep(0)
 
     # -- one state ---------------------------------------------------------------
 
@@ -128,6 +137,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
         frame.last = entered_id
         scope = Scope(self, state.name, entered_at, frame)
         scope.visit = frame.visit(state.name)
+        scope.counts_retries = stype in ("Task", "Parallel", "Map")
         try:
             try:
                 if stype == "Choice":

@@ -153,6 +153,7 @@ class _Builder:
         if missing:
             self.problem(path or "/", "These fields are required: [" + ", ".join(missing) + "]")
         self.allowed(obj, F.TOP_LEVEL if top else F.SUB_MACHINE, path or "/")
+        self.comment(obj, path)
         ql = query_language or "JSONPath"
         if "QueryLanguage" in obj:
             if obj["QueryLanguage"] not in ("JSONPath", "JSONata"):
@@ -204,7 +205,7 @@ class _Builder:
             self.problem(path, "A state must be a JSON object")
             return None
         stype = body.get("Type")
-        if stype not in F.STATE_FIELDS:
+        if not isinstance(stype, str) or stype not in F.STATE_FIELDS:
             if "Type" not in body:
                 self.problem(path, "The field 'Type' is required but was missing")
             else:
@@ -225,7 +226,12 @@ class _Builder:
         builder = getattr(self, f"state_{stype.lower()}")
         return builder(common, body, path, depth)
 
+    def comment(self, obj: dict, path: str) -> None:
+        if "Comment" in obj and not isinstance(obj["Comment"], str):
+            self.problem(f"{path}/Comment", "The field 'Comment' must be a string")
+
     def common(self, name, stype, body, path, ql) -> dict:
+        self.comment(body, path)
         out: dict[str, Any] = {"name": name, "type": stype, "raw": body, "query_language": ql}
         if stype not in ("Choice", "Succeed", "Fail"):
             has_next, has_end = "Next" in body, body.get("End") is True

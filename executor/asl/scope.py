@@ -35,6 +35,8 @@ class Hooks:
     now: Callable[[], float] = time.time
     on_event: Callable[[dict], None] | None = None
     rng: random.Random = field(default_factory=random.Random)
+    # AWS fails an execution whose history passes 25,000 events; this also ends runaway loops.
+    max_events: int = 25000
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class Frame:
 class Scope:
     """What ``$$`` and ``$name`` see while one state runs; the context object is built on demand."""
 
-    __slots__ = ("execution", "state_name", "entered", "retry_count", "frame", "_context", "extra", "visit")
+    __slots__ = ("execution", "state_name", "entered", "retry_count", "frame", "_context", "extra", "visit",
+                 "counts_retries")
 
     def __init__(self, execution: Any, state_name: str, entered: float, frame: Frame):
         self.execution = execution
@@ -99,6 +102,7 @@ class Scope:
         self._context = None
         self.extra: dict | None = None
         self.visit = 1
+        self.counts_retries = False
 
     @property
     def variables(self) -> dict:
@@ -109,7 +113,7 @@ class Scope:
         if self._context is None:
             ctx = self.execution.base_context()
             ctx["State"] = {"Name": self.state_name, "EnteredTime": iso_time(self.entered)}
-            if self.retry_count:
+            if self.counts_retries:  # AWS gives RetryCount to the states that can retry
                 ctx["State"]["RetryCount"] = self.retry_count
             if self.frame.map_item is not None:
                 ctx["Map"] = {"Item": self.frame.map_item}

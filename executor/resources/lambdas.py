@@ -127,7 +127,8 @@ def _call(name: str, event: Any, context: InvocationContext) -> Any:
         error_type = type(exc).__name__
         cause = {"errorMessage": str(exc), "errorType": error_type,
                  "requestId": lambda_context.aws_request_id,
-                 "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__)[1:]}
+                 # Lambda lists the handler's own frames, not the runtime's that called it.
+                 "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])}
         raise ResourceFailure(error_type, json.dumps(cause)) from None
 
 

@@ -52,7 +52,7 @@ class MemorySink:
 
 
 class _Running:
-    __slots__ = ("task", "execution", "sink", "pending", "flush_scheduled")
+    __slots__ = ("task", "execution", "sink", "pending", "flush_scheduled", "abort")
 
     def __init__(self, sink: ExecutionSink):
         self.task: asyncio.Task | None = None
@@ -60,6 +60,7 @@ class _Running:
         self.sink = sink
         self.pending: list[dict] = []
         self.flush_scheduled = False
+        self.abort: tuple[str | None, str | None] = (None, None)
 
 
 def _parse_input(text: str | None) -> Any:
@@ -160,8 +161,7 @@ class EmbeddedRuntime:
         try:
             outcome = await execution.run()
         except asyncio.CancelledError:
-            abort = getattr(running, "abort", None) or (None, None)
-            outcome = execution.aborted(*abort)
+            outcome = execution.aborted(*running.abort)
         except Exception as exc:  # an engine bug must still end the execution with a reason
             log.exception("execution %s crashed", arn)
             outcome = execution.aborted("States.Runtime", f"Internal error: {type(exc).__name__}: {exc}")
@@ -176,7 +176,7 @@ class EmbeddedRuntime:
     def _abort(self, arn: str, error: str | None, cause: str | None) -> None:
         running = self._running.get(arn)
         if running is not None and running.task is not None:
-            running.abort = (error, cause)  # type: ignore[attr-defined]
+            running.abort = (error, cause)
             running.task.cancel()
 
     def _flush(self, arn: str, running: _Running) -> None:

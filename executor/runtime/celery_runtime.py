@@ -1,0 +1,220 @@
+"""The Celery runtime: executions run on Celery workers, coordinated through Redis.
+
+The process that starts an execution (the web server) only records the request
+and sends one ``executor.advance_execution`` message; a worker's driver holds
+the execution from then on (:mod:`executor.runtime.driver`), so restarting the
+web server stops nothing.
+
+Where the history goes:
+
+* workers started with ``SWITCHYARD_SINK=module:factory`` write it to that sink
+  themselves (the designer's database) as it happens;
+* with ``mirror_history=True`` this process copies each execution's history from
+  the Redis record into the sink given to :meth:`start_execution` (tests, or a
+  SQLite database that wants a single writer). Executions being mirrored are
+  listed in Redis, so a restarted process given ``recovery_sink`` resumes them.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import importlib
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import redis
+
+from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+from .store import dumps_record, keys, load_result, save_request, sync_client
+from .store import redis_url as default_redis_url
+
+__all__ = ["CeleryRuntime", "ExecutionAlreadyExists", "default_app"]
+
+log = logging.getLogger(__name__)
+
+
+class ExecutionAlreadyExists(Exception):
+    """An execution with this ARN was started before."""
+
+
+def default_app():
+    """The project's Celery app (config/celery.py), imported by name to keep the layers apart."""
+    return importlib.import_module("config.celery").app
+
+
+class _Tracked:
+    __slots__ = ("sink", "future", "cursor")
+
+    def __init__(self, sink: ExecutionSink | None, cursor: int = 0):
+        self.sink = sink
+        self.future: concurrent.futures.Future = concurrent.futures.Future()
+        self.cursor = cursor
+
+
+class CeleryRuntime:
+    """The Runtime protocol over Celery workers. Thread-safe."""
+
+    name = "celery"
+
+    def __init__(self, *, app: Any = None, redis_url: str | None = None, mirror_history: bool = False,
+                 recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005):
+        self.app = app or default_app()
+        self.client = sync_client(redis_url or default_redis_url())
+        self.mirror = mirror_history
+        self.poll_interval = poll_interval
+        self._tracked: dict[str, _Tracked] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._pump = threading.Thread(target=self._pump_loop, name="sy-celery-history", daemon=True)
+        self._pump.start()
+        if mirror_history and recovery_sink is not None:
+            self._recover(recovery_sink)
+
+    # -- the Runtime protocol ------------------------------------------------------------
+
+    def start_execution(self, request: ExecutionRequest, sink: ExecutionSink | None = None
+                        ) -> concurrent.futures.Future:
+        """Record the request and hand it to a worker; returns a future of the ExecutionResult.
+        Raises ExecutionAlreadyExists for an ARN already used, redis.ConnectionError without Redis."""
+        arn = request.execution_arn
+        if not save_request(self.client, request):
+            raise ExecutionAlreadyExists(arn)
+        tracked = _Tracked(sink if self.mirror else None)
+        with self._lock:
+            self._tracked[arn] = tracked
+        pipe = self.client.pipeline(transaction=False)
+        pipe.sadd(keys.RUNNING, arn)
+        if self.mirror:
+            pipe.sadd(keys.MIRROR, arn)
+        pipe.execute()
+        try:
+            self.app.send_task("executor.advance_execution", args=[arn])
+        except Exception as exc:
+            self.client.delete(keys.x(arn, "req"))
+            with self._lock:
+                self._tracked.pop(arn, None)
+            raise redis.ConnectionError(f"cannot send the execution to the Celery workers: {exc}") from exc
+        self._wake.set()
+        return tracked.future
+
+    def run_sync(self, request: ExecutionRequest, sink: ExecutionSink | None = None,
+                 timeout: float | None = None) -> ExecutionResult:
+        future = self.start_execution(request, sink)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            self.stop_execution(request.execution_arn, "States.Timeout", "The execution timed out.")
+            return future.result(30)
+
+    def stop_execution(self, execution_arn: str, error: str | None, cause: str | None) -> bool:
+        """Ask the driver to abort; False when no such execution runs."""
+        req, result = self.client.mget(keys.x(execution_arn, "req"), keys.x(execution_arn, "result"))
+        if req is None or result is not None:
+            return False
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(keys.x(execution_arn, "stop"), json.dumps({"error": error, "cause": cause}), nx=True)
+        pipe.rpush(keys.x(execution_arn, "inbox"), dumps_record({"stop": 1}))
+        pipe.execute()
+        return True
+
+    # -- reading the Redis record -----------------------------------------------------------
+
+    def result(self, execution_arn: str) -> ExecutionResult | None:
+        return load_result(self.client.get(keys.x(execution_arn, "result")))
+
+    def wait(self, execution_arn: str, timeout: float) -> ExecutionResult | None:
+        """Wait for the end of any execution (not only those started here); None on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = self.result(execution_arn)
+            remaining = deadline - time.monotonic()
+            if result is not None or remaining <= 0:
+                return result
+            self.client.blpop([keys.x(execution_arn, "fin")], timeout=min(remaining, 1.0))
+
+    def history_page(self, execution_arn: str, *, offset: int = 0, limit: int = 100) -> list[dict]:
+        """Events ``offset`` to ``offset + limit`` of the recorded history."""
+        raw = self.client.lrange(keys.x(execution_arn, "ev"), offset, offset + limit - 1)
+        return [json.loads(e) for e in raw]
+
+    def is_running(self, execution_arn: str) -> bool:
+        return bool(self.client.sismember(keys.RUNNING, execution_arn))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until what the workers have recorded so far has been copied to the sinks."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                behind = [(arn, t.cursor) for arn, t in self._tracked.items() if t.sink is not None]
+            if not behind or all(self.client.llen(keys.x(arn, "ev")) <= cursor for arn, cursor in behind):
+                return
+            time.sleep(self.poll_interval)
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+
+    # -- the history pump ----------------------------------------------------------------------
+
+    def _recover(self, sink: ExecutionSink) -> None:
+        for raw in self.client.smembers(keys.MIRROR):
+            arn = raw.decode()
+            cursor = int(self.client.get(keys.x(arn, "mcur")) or 0)
+            with self._lock:
+                self._tracked.setdefault(arn, _Tracked(sink, cursor))
+
+    def _pump_loop(self) -> None:
+        while not self._closed:
+            with self._lock:
+                tracked = list(self._tracked.items())
+            if not tracked:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            try:
+                busy = self._pump_once(tracked)
+            except redis.RedisError:
+                log.warning("reading execution records failed; retrying", exc_info=True)
+                busy = False
+                time.sleep(0.5)
+            if not busy:
+                time.sleep(self.poll_interval)
+
+    def _pump_once(self, tracked: list[tuple[str, _Tracked]]) -> bool:
+        pipe = self.client.pipeline(transaction=False)
+        for arn, t in tracked:
+            # The result is read first: when it is there, every event was written before it.
+            pipe.get(keys.x(arn, "result"))
+            if t.sink is not None:
+                pipe.lrange(keys.x(arn, "ev"), t.cursor, t.cursor + 4999)
+        replies = iter(pipe.execute())
+        busy = False
+        for arn, t in tracked:
+            result = load_result(next(replies))
+            events = [json.loads(e) for e in next(replies)] if t.sink is not None else []
+            if events:
+                busy = True
+                t.cursor += len(events)
+                try:
+                    t.sink.append_events(arn, events)
+                except Exception:
+                    log.exception("the sink failed to take events of %s", arn)
+                self.client.set(keys.x(arn, "mcur"), t.cursor, ex=7 * 24 * 3600)
+            if result is not None and len(events) < 5000:
+                self._finished(arn, t, result)
+        return busy
+
+    def _finished(self, arn: str, t: _Tracked, result: ExecutionResult) -> None:
+        if t.sink is not None:
+            try:
+                t.sink.execution_finished(arn, result)
+            except Exception:
+                log.exception("the sink failed to record the end of %s", arn)
+            self.client.srem(keys.MIRROR, arn)
+        with self._lock:
+            self._tracked.pop(arn, None)
+        if not t.future.done():
+            t.future.set_result(result)

@@ -1,0 +1,628 @@
+"""The driver: the one process that holds an execution and decides its next steps.
+
+A driver runs inside the Celery task ``executor.advance_execution``. It runs the
+interpreter on its own event loop, so Choice, Pass, Wait, Parallel and Map are
+decided in-process; only work leaves it: each Task's invoke is sent as an
+``executor.run_task`` message and awaited without blocking the loop (results
+come back through the execution's Redis inbox).
+
+Replay. Everything is recorded as it happens (:mod:`executor.runtime.store`).
+A driver that finds a recorded history re-runs the interpreter from the start:
+Task invokes whose results are recorded (by the interpreter's replay key) are
+answered from the record, Waits end at their recorded deadlines, and each
+re-emitted event is matched to the persisted one it repeats (same type,
+details and predecessor) and suppressed; events past the record get ids after
+the persisted maximum. Work sent before the crash is sent again; a worker
+claim per replay key makes a duplicate skip, or wait, rather than run twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+import json
+import logging
+import random
+import time
+import uuid
+from typing import Any, Callable
+
+import redis
+import redis.asyncio as aioredis
+
+from executor.asl import ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+
+from .base import ExecutionRequest, ExecutionResult
+from .store import RENEW_LUA, RETENTION_SECONDS, TAKEOVER_LUA, dumps_record, holder_is_dead, keys, token_key
+from .tokens import TokenExecution, is_activity, make_token_for
+from .work import BUSY, execute_work
+
+__all__ = ["Driver", "DriverSettings", "INFERENCE_RESOURCES"]
+
+log = logging.getLogger(__name__)
+
+_CONN_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+#: the interpreter's event last produced on the current asyncio task: (raw event, persisted id)
+_LAST: contextvars.ContextVar[tuple[dict, int] | None] = contextvars.ContextVar("sy_last_event", default=None)
+#: events whose predecessor depends on timing (which branch or iteration ended last): matched on
+#: type and details alone when their exact predecessor differs on replay
+_JOIN_TYPES = frozenset({
+    "MapIterationStarted", "PassStateEntered", "TaskStateEntered", "ChoiceStateEntered", "WaitStateEntered",
+    "SucceedStateEntered", "FailStateEntered", "ParallelStateEntered", "MapStateEntered",
+    "MapStateSucceeded", "MapStateFailed", "MapStateAborted", "MapStateExited", "MapRunSucceeded",
+    "MapRunFailed", "ParallelStateSucceeded", "ParallelStateFailed", "ParallelStateAborted",
+    "ParallelStateExited", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted",
+})
+_START_TYPES = frozenset({"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"})
+INFERENCE_RESOURCES = frozenset({"arn:aws:states:::sagemaker:invokeEndpoint",
+                                 "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint"})
+
+
+class DriverSettings:
+    """Tunables, read once per process from the environment by the Celery tasks."""
+
+    def __init__(self, *, lock_ttl_ms: int = 30_000, steal_after_s: float = 2.0, redis_down_limit_s: float = 600):
+        self.lock_ttl_ms = lock_ttl_ms
+        self.steal_after_s = steal_after_s  # work nobody started after this long runs in the driver's process
+        self.redis_down_limit_s = redis_down_limit_s  # then the execution fails with a clear error
+
+
+def _details(event: dict) -> Any:
+    for k, v in event.items():
+        if k.endswith("EventDetails"):
+            return v
+    return None
+
+
+class _Replay:
+    """Matches re-emitted events to the persisted ones; maps the interpreter's ids to persisted ids."""
+
+    def __init__(self, persisted: list[dict]):
+        self.exact: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
+        self.loose: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
+        for event in persisted:
+            sig = (event["type"], json.dumps(_details(event), sort_keys=True))
+            self.exact[(sig, event["previousEventId"])].append(event["id"])
+            self.loose[sig].append(event["id"])
+        self.unmatched = len(persisted)
+        self.matched: set[int] = set()
+        self.idmap: dict[int, int] = {0: 0}
+        self.next_id = max((e["id"] for e in persisted), default=0) + 1
+
+    def _take(self, queue: collections.deque | None) -> int | None:
+        while queue:
+            pid = queue.popleft()
+            if pid not in self.matched:
+                return pid
+        return None
+
+    def map(self, event: dict, fresh: bool) -> dict | None:
+        """Return the event to write (renumbered), or None when it repeats a persisted one."""
+        rid, prev = event["id"], self.idmap.get(event["previousEventId"], 0)
+        if self.unmatched and not fresh:
+            sig = (event["type"], json.dumps(_details(event), sort_keys=True))
+            pid = self._take(self.exact.get((sig, prev)))
+            if pid is None and event["type"] in _JOIN_TYPES:
+                pid = self._take(self.loose.get(sig))
+            if pid is not None:
+                self.matched.add(pid)
+                self.unmatched -= 1
+                self.idmap[rid] = pid
+                return None
+        pid = self.next_id
+        self.next_id += 1
+        self.idmap[rid] = pid
+        return {**event, "id": pid, "previousEventId": prev}
+
+
+class Driver:
+    """Runs one execution to its end (or until another driver takes it over)."""
+
+    def __init__(self, *, request: ExecutionRequest, secret: str, redis_url: str, owner: str,
+                 publish: Callable[[list[tuple[str, list, str]]], None], revoke: Callable[[list[str]], None],
+                 sink: Any = None, settings: DriverSettings | None = None):
+        self.request = request
+        self.arn = request.execution_arn
+        self.url = redis_url
+        self.owner = owner
+        self.publish, self.revoke = publish, revoke
+        self.sink = sink
+        self.settings = settings or DriverSettings()
+        self.token_for = make_token_for(secret, self.arn)
+        self.k = {part: keys.x(self.arn, part) for part in keys.ALL}
+        # what is recorded (mirrors Redis, so a wiped Redis can be written again)
+        self.all_events: list[dict] = []
+        self.results: dict[str, dict] = {}
+        self.dispatched: dict[str, str] = {}
+        self.sleeps: dict[str, float] = {}
+        self.request_text: str = ""
+        # in flight
+        self.pending: list[dict] = []
+        self.to_dispatch: list[str] = []
+        self.to_revoke: list[str] = []
+        self.new_sleeps: dict[str, float] = {}
+        self.futures: dict[str, asyncio.Future] = {}
+        self.remote: dict[str, tuple] = {}  # key -> (task name, args, task id, since, started event)
+        self.callbacks: dict[str, dict] = {}
+        self.replay: _Replay | None = None
+        self.injecting = False
+        self.reseed = False
+        self.local_busy = False
+        self.abort: tuple[str | None, str | None] | None = None
+        self.failure: tuple[str, str] | None = None
+        self.lost = False
+        self.closing = False
+        self.down_since: float | None = None
+
+    # -- the whole run ---------------------------------------------------------------
+
+    async def run(self) -> ExecutionResult | None:
+        """Run to the end; returns the result, or None when the execution was not ours to finish."""
+        self.r = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+        self.loop = asyncio.get_running_loop()
+        self.wake = asyncio.Event()
+        try:
+            if not await self._load():
+                return None
+            try:
+                machine = parse_definition(self.request.definition, machine_type=self.request.type)
+            except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
+                return await self._finish(Outcome("FAILED", error="States.Runtime", cause=str(exc)))
+            hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
+                          rng=random.Random(self.arn))
+            info = ExecutionInfo(execution_arn=self.arn, name=self.request.name,
+                                 state_machine_arn=self.request.state_machine_arn,
+                                 state_machine_name=self.request.state_machine_name,
+                                 role_arn=self.request.role_arn, start_time=self.request.start_time,
+                                 input=json.loads(self.request.input) if self.request.input else {})
+            self.execution = TokenExecution(machine, info, hooks, self.token_for)
+            self.main = asyncio.ensure_future(self._execute())
+            writer = asyncio.ensure_future(self._writer())
+            watcher = asyncio.ensure_future(self._watcher())
+            outcome = await self.main
+            self.closing = True
+            self.wake.set()
+            watcher.cancel()  # it may be blocked reading the inbox; nothing it could still do matters
+            await asyncio.gather(watcher, return_exceptions=True)
+            await writer
+            if outcome is None:
+                return None
+            return await self._finish(outcome)
+        finally:
+            await self.r.aclose()
+
+    async def _execute(self) -> Outcome | None:
+        try:
+            return await self.execution.run()
+        except asyncio.CancelledError:
+            if self.lost:
+                return None
+            last = self.execution.log.next_id - 1
+            if self.failure is not None:
+                error, cause = self.failure
+                self.execution.log.add("ExecutionFailed", last, {"error": error, "cause": cause})
+                return Outcome("FAILED", error=error, cause=cause)
+            return self.execution.aborted(*(self.abort or (None, None)))
+        except Exception as exc:  # an engine bug must still end the execution with a reason
+            log.exception("execution %s crashed", self.arn)
+            cause = f"Internal error: {type(exc).__name__}: {exc}"
+            self.execution.log.add("ExecutionFailed", self.execution.log.next_id - 1,
+                                   {"error": "States.Runtime", "cause": cause})
+            return Outcome("FAILED", error="States.Runtime", cause=cause)
+
+    async def _load(self) -> bool:
+        pipe = self.r.pipeline(transaction=False)
+        for part in ("req", "result", "ev", "res", "disp", "sleep"):
+            if part == "ev":
+                pipe.lrange(self.k["ev"], 0, -1)
+            elif part in ("req", "result"):
+                pipe.get(self.k[part])
+            else:
+                pipe.hgetall(self.k[part])
+        req, result, events, res, disp, sleeps = await pipe.execute()
+        if result is not None or req is None:
+            return False
+        self.request_text = req.decode()
+        self.all_events = [json.loads(e) for e in events]
+        self.results = {k.decode(): json.loads(v) for k, v in res.items()}
+        self.dispatched = {k.decode(): v.decode() for k, v in disp.items()}
+        self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
+        if self.all_events:
+            self.replay = _Replay(self.all_events)
+            log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
+                     len(self.results))
+            self._to_sink(self.all_events)  # the sink may have lost what it had not written yet
+        return True
+
+    async def _finish(self, outcome: Outcome) -> ExecutionResult:
+        output = dumps(outcome.output) if outcome.status == "SUCCEEDED" else None
+        result = ExecutionResult(status=outcome.status, output=output, error=outcome.error, cause=outcome.cause,
+                                 stop_time=time.time())
+        await self._write_until_done(self._write_batch)  # every event lands before the result
+        if self.to_revoke:
+            await self.loop.run_in_executor(None, self.revoke, self.to_revoke)
+        await self._write_until_done(lambda: self._write_result(result), limit=30)
+        if self.sink is not None:
+            try:
+                self.sink.execution_finished(self.arn, result)
+                flush = getattr(self.sink, "flush", None)
+                if flush is not None:
+                    await self.loop.run_in_executor(None, flush)
+            except Exception:
+                log.exception("the sink failed to record the end of %s", self.arn)
+        return result
+
+    async def _write_result(self, result: ExecutionResult) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.k["result"], json.dumps(result.__dict__), ex=RETENTION_SECONDS)
+        pipe.rpush(self.k["fin"], "1")
+        pipe.srem(keys.RUNNING, self.arn)
+        for part in ("req", "ev", "fin"):
+            pipe.expire(self.k[part], RETENTION_SECONDS)
+        for part in ("res", "disp", "starts", "sleep", "inbox", "stop", "tok"):
+            pipe.expire(self.k[part], 3600)
+        pipe.eval(RENEW_LUA, 1, self.k["lock"], self.owner, 1)  # release: expire our lock now
+        await pipe.execute()
+
+    async def _write_until_done(self, write, limit: float | None = None) -> None:
+        deadline = time.monotonic() + (limit if limit is not None else self.settings.redis_down_limit_s)
+        while True:
+            try:
+                return await write()
+            except _CONN_ERRORS:
+                if time.monotonic() > deadline:
+                    log.error("could not write the records of %s: Redis is away", self.arn)
+                    return
+                await asyncio.sleep(0.5)
+
+    # -- hooks the interpreter calls ---------------------------------------------------------
+
+    def _on_event(self, event: dict) -> None:
+        rid = event["id"]
+        if self.replay is not None:
+            mapped = self.replay.map(event, fresh=self.injecting)
+            pid = self.replay.idmap[rid]
+            _LAST.set((event, pid))
+            if mapped is None:
+                return
+            event = mapped
+        else:
+            _LAST.set((event, rid))
+        self.all_events.append(event)
+        self.pending.append(event)
+        self.wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        last = _LAST.get()
+        key = str(last[1]) if last is not None else ""
+        deadline = self.sleeps.get(key)
+        if deadline is None:
+            deadline = time.time() + seconds
+            self.sleeps[key] = self.new_sleeps[key] = deadline
+            self.wake.set()
+        remaining = deadline - time.time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+
+    async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
+        key = info["key"]
+        record = self.results.get(key)
+        if record is None:
+            last = _LAST.get()
+            started = last[0] if last is not None and last[0]["type"] in _START_TYPES else None
+            if resource.endswith(".waitForTaskToken") or is_activity(resource):
+                record = await self._callback(key, resource, parameters, info)
+            else:
+                record = await self._remote(key, resource, parameters, info, started)
+        if "error" in record:
+            raise StatesError(record.get("error"), record.get("cause"))
+        return record.get("ok")
+
+    # -- work sent to workers ------------------------------------------------------------
+
+    def _future(self, key: str) -> asyncio.Future:
+        future = self.futures.get(key)
+        if future is None or future.done():
+            future = self.futures[key] = self.loop.create_future()
+        return future
+
+    async def _remote(self, key: str, resource: str, parameters: Any, info: dict, started: dict | None = None,
+                      token: str | None = None) -> dict:
+        if key in self.results:
+            return self.results[key]
+        future = self._future(key)
+        task_id = self.dispatched.get(key) or uuid.uuid4().hex
+        name = "executor.run_inference" if resource in INFERENCE_RESOURCES else "executor.run_task"
+        meta = {"state_name": info.get("state_name"), "attempt": info.get("attempt", 0),
+                "timeout_seconds": info.get("timeout_seconds"), "heartbeat_seconds": info.get("heartbeat_seconds"),
+                "context": info.get("context"), "task_token": token}
+        self.remote[key] = (name, [self.arn, key, resource, parameters, meta], task_id, time.monotonic(), started)
+        self.dispatched[key] = task_id
+        self.to_dispatch.append(key)
+        self.wake.set()
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self.to_revoke.append(task_id)  # a Task timeout or StopExecution: the worker stops too
+            self.wake.set()
+            raise
+        finally:
+            self.remote.pop(key, None)
+            self.futures.pop(key, None)
+
+    def _resolve(self, key: str, record: dict) -> None:
+        self.results[key] = record
+        future = self.futures.get(key)
+        if future is not None and not future.done():
+            future.set_result(record)
+
+    def _restarted(self, key: str, attempt: int) -> None:
+        """A worker died running ``key`` and another began it again: say so in the history."""
+        entry = self.remote.get(key)
+        started = entry[4] if entry is not None else None
+        if started is None:
+            return
+        details = _details(started)
+        self.injecting = True
+        try:
+            self.execution.log.add(started["type"], started["id"], dict(details) if details else None)
+        finally:
+            self.injecting = False
+        log.warning("%s: the work for %s was started again (attempt %d) after its worker was lost",
+                    self.arn, key, attempt)
+
+    def _steal(self) -> None:
+        """Run the oldest work nobody began in this process: a pool full of drivers can never deadlock."""
+        if self.local_busy or not self.settings.steal_after_s:
+            return
+        now = time.monotonic()
+        for key, (name, args, _task_id, since, _started) in self.remote.items():
+            if name == "executor.run_task" and now - since >= self.settings.steal_after_s:
+                self.local_busy = True
+                task = self.loop.run_in_executor(None, self._run_here, key, args)
+                task.add_done_callback(self._stolen_done)
+                return
+
+    def _run_here(self, key: str, args: list) -> str:
+        from .store import sync_client
+
+        client = sync_client(self.url)
+        if client.hexists(self.k["starts"], key):  # a worker has it (or had it: then its claim decides)
+            return BUSY
+        return execute_work(*args, client=client)
+
+    def _stolen_done(self, task: asyncio.Future) -> None:
+        self.local_busy = False
+        if task.exception() is not None:
+            log.warning("running work in the driver failed: %s", task.exception())
+
+    # -- callbacks and activities ----------------------------------------------------------
+
+    async def _callback(self, key: str, resource: str, parameters: Any, info: dict) -> dict:
+        token = self.token_for(key)
+        heartbeat = info.get("heartbeat_seconds")
+        activity = resource if is_activity(resource) else None
+        entry = {"arn": self.arn, "key": key, "hb": heartbeat, "activity": activity,
+                 "input": dumps(parameters)}
+        self.callbacks[key] = {"token": token, **entry}
+        future = self._future(key)
+        await self._register_token(token, entry)
+        try:
+            if activity is None:
+                base = resource[: -len(".waitForTaskToken")]
+                record = await self._remote(f"{key}#invoke", base, parameters, info, token=token)
+                if "error" in record:
+                    return record
+            return await self._await_token(key, future, token, heartbeat)
+        finally:
+            self.callbacks.pop(key, None)
+            self.futures.pop(key, None)
+            await self._write_until_done(lambda: self._forget_token(token), limit=30)
+
+    async def _register_token(self, token: str, entry: dict) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set(token_key(token), dumps_record(entry))
+        pipe.set(token_key(token) + ":hb", time.time(), nx=True)
+        pipe.hset(self.k["tok"], entry["key"], token)
+        if entry["activity"]:
+            pipe.hexists("sy:act", entry["activity"])
+            pipe.exists(token_key(token) + ":started")
+        out = await pipe.execute()
+        if entry["activity"]:
+            if not out[3]:
+                raise StatesError("States.Runtime", f"The activity {entry['activity']} does not exist.")
+            if not out[4]:
+                await self.r.rpush(f"sy:act:{entry['activity']}:q",
+                                   dumps_record({"token": token, "input": entry["input"]}))
+
+    async def _forget_token(self, token: str) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.delete(token_key(token), token_key(token) + ":hb", token_key(token) + ":started")
+        pipe.set(token_key(token) + ":gone", "1", ex=24 * 3600)
+        await pipe.execute()
+
+    async def _await_token(self, key: str, future: asyncio.Future, token: str, heartbeat: float | None) -> dict:
+        if key in self.results:
+            return self.results[key]
+        while True:
+            wait = None
+            if heartbeat:
+                try:
+                    last = float(await self.r.get(token_key(token) + ":hb") or time.time())
+                except _CONN_ERRORS:
+                    last = time.time()
+                wait = last + heartbeat - time.time()
+                if wait <= 0:
+                    record = {"error": "States.HeartbeatTimeout", "cause": None}
+                    await self.r.hsetnx(self.k["res"], key, dumps_record(record))
+                    self._resolve(key, record)
+                    return self.results[key]
+            done, _ = await asyncio.wait({future}, timeout=wait)
+            if done:
+                return future.result()
+
+    # -- the writer: history, dispatches, revokes ----------------------------------------------
+
+    async def _writer(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            await self._write_until_done(self._write_batch)
+            if self.closing and not (self.pending or self.to_dispatch or self.new_sleeps):
+                return
+
+    async def _write_batch(self) -> None:
+        if self.reseed:
+            await self._reseed()
+        events, dispatch, sleeps = self.pending, self.to_dispatch, self.new_sleeps
+        if not (events or dispatch or sleeps or self.to_revoke):
+            return
+        self.pending, self.to_dispatch, self.new_sleeps = [], [], {}
+        try:
+            pipe = self.r.pipeline(transaction=False)
+            if events:
+                pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events])
+            live = [k for k in dispatch if k in self.remote]
+            if live:
+                pipe.hset(self.k["disp"], mapping={k: self.remote[k][2] for k in live})
+            if sleeps:
+                pipe.hset(self.k["sleep"], mapping=sleeps)
+            await pipe.execute()
+        except _CONN_ERRORS:
+            self.pending[:0], self.to_dispatch[:0] = events, dispatch
+            self.new_sleeps.update(sleeps)
+            self.reseed = True  # when Redis is back, check whether it kept what we wrote
+            raise
+        self._to_sink(events)
+        if live:
+            items = [self.remote[k][:3] for k in live if k in self.remote]
+            try:
+                await self.loop.run_in_executor(None, self.publish, items)
+            except Exception:
+                self.to_dispatch[:0] = [k for k in live if k in self.remote]
+                raise redis.ConnectionError("publishing Task work failed") from None
+        if self.to_revoke:
+            ids, self.to_revoke = self.to_revoke, []
+            self.loop.run_in_executor(None, self.revoke, ids)
+
+    def _to_sink(self, events: list[dict]) -> None:
+        if self.sink is not None and events:
+            try:
+                self.sink.append_events(self.arn, events)
+            except Exception:  # the Redis record still holds them; a replay sends them again
+                log.exception("the sink failed to take %d events of %s", len(events), self.arn)
+
+    async def _reseed(self) -> None:
+        """After Redis came back: if it lost our records (a restart without persistence), write them again."""
+        if await self.r.exists(self.k["req"]):
+            self.reseed = False
+            return
+        log.warning("Redis lost the records of %s; writing them again from the driver's memory", self.arn)
+        events = list(self.all_events)
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(self.k["req"], self.request_text)
+        pipe.sadd(keys.RUNNING, self.arn)
+        pipe.delete(self.k["ev"])
+        for i in range(0, len(events), 1000):
+            pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events[i:i + 1000]])
+        if self.results:
+            pipe.hset(self.k["res"], mapping={k: dumps_record(v) for k, v in self.results.items()})
+        if self.dispatched:
+            pipe.hset(self.k["disp"], mapping=self.dispatched)
+        if self.sleeps:
+            pipe.hset(self.k["sleep"], mapping=self.sleeps)
+        pipe.set(self.k["lock"], self.owner, px=self.settings.lock_ttl_ms)
+        self.pending = []  # all_events holds them
+        await pipe.execute()
+        for entry in list(self.callbacks.values()):
+            await self._register_token(entry["token"], entry)
+        self.to_dispatch = list(self.remote)  # messages queued in the lost Redis are gone: send again
+        self.reseed = False
+
+    # -- the watcher: results, stop, lock, lost work ---------------------------------------------
+
+    async def _watcher(self) -> None:
+        blocking = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+        last_tick = last_poll = 0.0
+        try:
+            while not self.closing:
+                try:
+                    item = await blocking.blpop([self.k["inbox"]], timeout=0.25)
+                    messages = []
+                    if item is not None:
+                        messages.append(item[1])
+                        messages.extend(await self.r.lpop(self.k["inbox"], 1000) or [])
+                    if self.down_since is not None:
+                        self.down_since = None
+                        self.reseed = True
+                        self.wake.set()
+                    await self._handle(messages)
+                    now = time.monotonic()
+                    if now - last_tick >= 0.5:
+                        last_tick = now
+                        await self._tick(poll=now - last_poll >= 2.0)
+                        if now - last_poll >= 2.0:
+                            last_poll = now
+                except _CONN_ERRORS:
+                    self._redis_away()
+                    await asyncio.sleep(0.5)
+        finally:
+            try:
+                await blocking.aclose()
+            except Exception:  # closing a connection cancelled mid-read
+                pass
+
+    def _redis_away(self) -> None:
+        now = time.monotonic()
+        if self.down_since is None:
+            self.down_since = now
+            log.warning("%s: Redis is away; waiting for it", self.arn)
+        elif now - self.down_since > self.settings.redis_down_limit_s and self.failure is None:
+            self.failure = ("States.Runtime", f"The runtime lost its connection to Redis for more than "
+                                              f"{self.settings.redis_down_limit_s:.0f} seconds.")
+            self.main.cancel()
+
+    async def _handle(self, messages: list[bytes]) -> None:
+        done: list[str] = []
+        for raw in messages:
+            message = json.loads(raw)
+            if "k" in message:
+                if message["k"] in self.futures:
+                    done.append(message["k"])
+            elif "restart" in message:
+                self._restarted(message["restart"], message.get("n", 2))
+            elif "stop" in message:
+                await self._check_stop()
+        if done:
+            await self._fetch_results(done)
+
+    async def _fetch_results(self, wanted: list[str]) -> None:
+        values = await self.r.hmget(self.k["res"], wanted)
+        for key, value in zip(wanted, values):
+            if value is not None:
+                self._resolve(key, json.loads(value))
+
+    async def _check_stop(self) -> None:
+        raw = await self.r.get(self.k["stop"])
+        if raw is not None and self.abort is None and not self.main.done():
+            stop = json.loads(raw)
+            self.abort = (stop.get("error"), stop.get("cause"))
+            self.main.cancel()
+
+    async def _tick(self, poll: bool) -> None:
+        renewed = await self.r.eval(RENEW_LUA, 1, self.k["lock"], self.owner, self.settings.lock_ttl_ms)
+        if renewed == -1:  # Redis lost the lock (a restart): take it back, and check the other records
+            await self.r.eval(TAKEOVER_LUA, 1, self.k["lock"], self.owner, self.settings.lock_ttl_ms, "")
+            self.reseed = True
+            self.wake.set()
+        elif renewed == 0:
+            holder = await self.r.get(self.k["lock"])
+            if not holder_is_dead(holder):
+                log.error("%s: another driver (%s) holds the execution; this one stops", self.arn, holder)
+                self.lost = True
+                self.main.cancel()
+                return
+        await self._check_stop()
+        if poll and self.futures:  # a safety net for wake-ups lost with a restarted Redis
+            await self._fetch_results(list(self.futures))
+        self._steal()

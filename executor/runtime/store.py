@@ -1,0 +1,168 @@
+"""The Celery runtime's records in Redis: one set of keys per execution.
+
+Everything a driver needs to resume an execution after its process died lives
+here, written as the execution goes: the request, the history events (with the
+ids they were given), each Task's recorded result by the interpreter's replay
+key, Wait deadlines, task tokens. Keys (``{arn}`` is the execution ARN):
+
+``sy:x:{arn}:req``    the ExecutionRequest (JSON) plus a per-execution secret
+``sy:x:{arn}:ev``     list of history events (JSON), in the order written
+``sy:x:{arn}:res``    hash: replay key -> ``{"ok": value}`` or ``{"error", "cause"}``
+``sy:x:{arn}:disp``   hash: replay key -> Celery task id of the work sent for it
+``sy:x:{arn}:starts`` hash: replay key -> how many times a worker began it
+``sy:x:{arn}:run:K``  claim of the worker running replay key K (TTL, renewed)
+``sy:x:{arn}:sleep``  hash: id of the event before a wait -> its deadline
+``sy:x:{arn}:inbox``  list of messages to the driver (results, restarts, stop)
+``sy:x:{arn}:lock``   the driver's lock (TTL, renewed)
+``sy:x:{arn}:stop``   StopExecution's error and cause
+``sy:x:{arn}:result`` the terminal ExecutionResult; ``:fin`` a list to wake waiters
+``sy:tok:{token}``    a task token's owner (execution, replay key, heartbeat)
+
+Locks and claims hold ``host:pid:nonce``; a holder on this host whose process is
+gone is taken over at once, one elsewhere when its TTL lapses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+import redis
+
+from .base import ExecutionRequest, ExecutionResult
+
+__all__ = ["DEFAULT_REDIS_URL", "redis_url", "keys", "token_key", "owner_id", "holder_is_dead",
+           "sync_client", "save_request", "load_request", "load_result", "TAKEOVER_LUA", "RENEW_LUA",
+           "claim", "RETENTION_SECONDS"]
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+RETENTION_SECONDS = int(os.environ.get("SWITCHYARD_RETENTION_SECONDS", str(7 * 24 * 3600)))
+
+_HOST = socket.gethostname()
+
+
+def redis_url() -> str:
+    """The Redis that holds the runtime's records (the broker's, unless SWITCHYARD_STORE_URL says)."""
+    return os.environ.get("SWITCHYARD_STORE_URL") or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+
+
+class keys:  # noqa: N801 - a namespace of key builders
+    @staticmethod
+    def x(arn: str, part: str) -> str:
+        return f"sy:x:{arn}:{part}"
+
+    @staticmethod
+    def run(arn: str, key: str) -> str:
+        return f"sy:x:{arn}:run:{key}"
+
+    RUNNING = "sy:running"  # executions started and not finished
+    MIRROR = "sy:mirror"  # executions whose history a web process copies into its sink
+
+    #: every per-execution key except the run claims (deleted by the worker that holds them)
+    ALL = ("req", "ev", "res", "disp", "starts", "sleep", "inbox", "lock", "stop", "result", "fin", "tok",
+           "mcur")
+
+
+def token_key(token: str) -> str:
+    return f"sy:tok:{token}"
+
+
+def owner_id() -> str:
+    """A holder id for locks and claims: this host, this process, and a nonce."""
+    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_is_dead(holder: str | bytes | None) -> bool:
+    """True when ``holder`` names a process on this host that no longer runs (or is a zombie)."""
+    if holder is None:
+        return True
+    if isinstance(holder, bytes):
+        holder = holder.decode()
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+#: SET key new PX ttl if the key is absent or holds ARGV[3] (a dead holder); returns 1 when taken.
+TAKEOVER_LUA = """
+local cur = redis.call('get', KEYS[1])
+if (not cur) or cur == ARGV[3] then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+#: Extend the key's TTL if ARGV[1] still holds it: 1; absent: -1; held by another: 0.
+RENEW_LUA = """
+local cur = redis.call('get', KEYS[1])
+if not cur then return -1 end
+if cur == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+
+
+def claim(client: redis.Redis, key: str, holder: str, ttl_ms: int) -> bool:
+    """Take ``key`` for ``holder``: when free, or when its holder is a dead process on this host."""
+    if client.set(key, holder, nx=True, px=ttl_ms):
+        return True
+    current = client.get(key)
+    if current is not None and holder_is_dead(current):
+        return bool(client.eval(TAKEOVER_LUA, 1, key, holder, ttl_ms, current))
+    return False
+
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def sync_client(url: str | None = None) -> redis.Redis:
+    """A process-wide client per URL (a new process, e.g. after fork, gets its own)."""
+    url = url or redis_url()
+    cache_key = f"{os.getpid()}|{url}"
+    client = _clients.get(cache_key)
+    if client is None:
+        client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=15,
+                                      retry_on_timeout=True)
+        _clients[cache_key] = client
+    return client
+
+
+def save_request(client: redis.Redis, request: ExecutionRequest) -> bool:
+    """Store the request with a fresh secret (for task tokens); False if the execution exists."""
+    record = asdict(request)
+    record["secret"] = uuid.uuid4().hex
+    return bool(client.set(keys.x(request.execution_arn, "req"), json.dumps(record), nx=True))
+
+
+def load_request(record_text: str | bytes | None) -> tuple[ExecutionRequest, str] | None:
+    if record_text is None:
+        return None
+    record = json.loads(record_text)
+    secret = record.pop("secret", "")
+    return ExecutionRequest(**record), secret
+
+
+def load_result(text: str | bytes | None) -> ExecutionResult | None:
+    if text is None:
+        return None
+    return ExecutionResult(**json.loads(text))
+
+
+def dumps_record(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
