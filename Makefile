@@ -1,0 +1,79 @@
+# Switchyard: `make run` serves it at http://$(HOST):$(PORT); `make test` runs the suite;
+# `make check` adds the linters. Settings come from the environment or a .env file.
+
+-include .env
+export
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Where `make test` runs the API tests a second time when PostgreSQL answers.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/switchyard
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
+	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json
+
+.PHONY: run test check deps deps-dev frontend migrate examples lint conformance
+
+run:
+	@$(PYTHON) -m config.runtime_choice
+	@$(MAKE) --no-print-directory deps frontend
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_examples
+	@echo "Switchyard at http://$(HOST):$(PORT) (AWS endpoint, REST API at /api/)"
+	@# With the Celery runtime, executions run on workers: start one beside the server, writing
+	@# history straight to the database (SWITCHYARD_SINK), and stop it with the server.
+	@if [ "$$($(PYTHON) -m config.runtime_choice | head -1)" = "Switchyard runtime: celery" ]; then \
+		SWITCHYARD_SINK=$${SWITCHYARD_SINK:-designer.sink:get_sink} \
+			$(VENV)/bin/celery -A config.celery worker --loglevel WARNING --concurrency 2 & \
+		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	else \
+		exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
+	fi
+
+test: deps-dev
+	$(PY) -m pytest
+	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_TEST_URL:/switchyard=/postgres)', connect_timeout=2).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers: running the API tests against it"; \
+		DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest tests/api -m "not conformance"; \
+	else \
+		echo "PostgreSQL does not answer at $(PG_TEST_URL): skipped the PostgreSQL run"; \
+	fi
+
+check: deps-dev lint test
+
+lint: deps-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	@if [ -d frontend/node_modules ]; then cd frontend && npx tsc --noEmit; fi
+
+conformance: deps-dev
+	$(PY) -m pytest -m conformance -s
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+
+deps: $(VENV)/.requirements
+deps-dev: $(VENV)/.requirements-dev
+
+$(VENV)/.requirements: requirements.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $(VENV)/.requirements $@
+
+# Built when Node is there; without it "/" says how to build it and the API works as usual.
+frontend:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory frontend/dist/index.html; \
+	else \
+		echo "npm not found: serving without the front end (install Node 20 to build it)"; \
+	fi
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	cd frontend && npm ci --no-audit --no-fund && npm run build

@@ -1,0 +1,66 @@
+"""The Celery app (``celery -A config worker``); the Celery runtime registers its tasks here.
+
+Every Celery setting lives in :func:`celery_settings`, read from the environment,
+so a worker started without Django (tests, a worker machine) and the web process
+configure the app identically. Queues:
+
+* ``states``    -- the execution drivers (``executor.advance_execution``) and Task work
+  (``executor.run_task``);
+* ``inference`` -- Task work for SageMaker InvokeEndpoint resources
+  (``executor.run_inference``), consumed by the batched inference worker.
+"""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+#: Where each task goes: the only routing table.
+TASK_ROUTES = {
+    "executor.advance_execution": {"queue": "states"},
+    "executor.run_task": {"queue": "states"},
+    "executor.run_inference": {"queue": "inference"},
+}
+
+
+def celery_settings(environ=os.environ) -> dict:
+    """Return the Celery configuration (lower-case setting names) for ``environ``."""
+    redis_url = environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    # How long an unacknowledged message waits before Redis hands it to another worker
+    # when its whole worker (not one pool process) vanished. Pool processes that die are
+    # handled at once by task_reject_on_worker_lost.
+    visibility_timeout = int(environ.get("SWITCHYARD_VISIBILITY_TIMEOUT", "3600"))
+    return {
+        "broker_url": environ.get("CELERY_BROKER_URL") or redis_url,
+        # Results travel through the runtime's own Redis records (executor.runtime.store);
+        # the backend only serves ad-hoc calls such as the benchmark's no-op round trip.
+        "result_backend": environ.get("CELERY_RESULT_BACKEND") or redis_url,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_routes": TASK_ROUTES,
+        "task_default_queue": "states",
+        "task_ignore_result": True,
+        "result_expires": 3600,
+        "broker_transport_options": {"visibility_timeout": visibility_timeout},
+        "result_backend_transport_options": {"retry_policy": {"timeout": 5.0}},
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,  # a restarted Redis is waited for, never given up on
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2,
+                                      "interval_max": 0.5},
+        "worker_hijack_root_logger": False,
+        "include": ["executor.runtime.celery_tasks"],
+    }
+
+
+app = Celery("switchyard")
+# CELERY_* Django settings still apply where this module sets nothing; what it sets wins.
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(celery_settings())
+app.autodiscover_tasks(["executor.runtime"], related_name="celery_tasks")

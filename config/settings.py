@@ -1,0 +1,161 @@
+"""Django settings, every one read from the environment (``.env.example`` lists them all)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return the boolean value of an environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """Return a comma-separated environment variable as a list of non-empty, stripped items."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or "switchyard-insecure-local-development-key"
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "designer",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "designer.auth.LoopbackOrTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database: SQLite by default, PostgreSQL (or anything dj-database-url reads) via DATABASE_URL
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The runtime writes history from its own thread while requests read and write:
+    # WAL lets readers proceed during a write, the timeout makes writers queue instead of
+    # failing, and IMMEDIATE transactions take the write lock up front, so two writers
+    # never deadlock upgrading a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not Django's shared in-memory test database: threads then get real SQLite
+    # locking (busy timeout) instead of "database table is locked" errors.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    VAR_DIR.mkdir(exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# The built front end (``npm run build`` writes frontend/dist); its index.html is served at "/".
+FRONTEND_DIST = Path(os.environ.get("SWITCHYARD_FRONTEND_DIST") or BASE_DIR / "frontend" / "dist")
+STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+
+# A 1 MB definition JSON-escaped can grow several times over; AWS's own limits on the
+# definition (1 MB) and the input (256 KB) are checked against botocore's service model.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SWITCHYARD_MAX_BODY_BYTES") or 8 * 1024 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "designer.rest.errors.exception_handler",
+}
+
+# --- Redis, Channels, Celery
+REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+SWITCHYARD_CHANNEL_LAYER = (os.environ.get("SWITCHYARD_CHANNEL_LAYER") or "memory").strip().lower()
+if SWITCHYARD_CHANNEL_LAYER == "redis":
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Switchyard
+SWITCHYARD_RUNTIME = os.environ.get("SWITCHYARD_RUNTIME", "auto").strip().lower() or "auto"
+if SWITCHYARD_RUNTIME not in RUNTIME_CHOICES:
+    raise ValueError(f"SWITCHYARD_RUNTIME must be one of {RUNTIME_CHOICES}, not {SWITCHYARD_RUNTIME!r}")
+# Python modules whose @handler("function-name") functions answer Lambda Task states.
+# Unset: the examples' handlers; set to nothing: none.
+SWITCHYARD_HANDLERS = env_list("SWITCHYARD_HANDLERS", "examples.handlers")
+SWITCHYARD_REGION = os.environ.get("SWITCHYARD_REGION") or "us-east-1"
+SWITCHYARD_ACCOUNT_ID = os.environ.get("SWITCHYARD_ACCOUNT_ID") or "123456789012"
+# Required from any client that is not on the loopback interface (see designer/auth.py).
+SWITCHYARD_API_TOKEN = os.environ.get("SWITCHYARD_API_TOKEN", "")
+# StartSyncExecution waits at most this long (AWS: 5 minutes for EXPRESS).
+SWITCHYARD_SYNC_TIMEOUT_S = float(os.environ.get("SWITCHYARD_SYNC_TIMEOUT_S") or 300)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL") or "INFO"},
+    "loggers": {"daphne": {"level": "WARNING"}},
+}

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DesignerConfig(AppConfig):
+    name = "designer"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from designer import handlers_loader
+
+        # Bind the user's Lambda handlers once per process, before any execution runs.
+        handlers_loader.load_handler_modules()

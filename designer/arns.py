@@ -1,0 +1,78 @@
+"""Building and reading the ARNs of state machines and executions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+__all__ = [
+    "ArnError",
+    "ParsedArn",
+    "state_machine_arn",
+    "execution_arn",
+    "express_execution_arn",
+    "parse_arn",
+    "is_valid_name",
+    "ROLE_ARN_RE",
+]
+
+
+class ArnError(ValueError):
+    """The text is not an ARN of the expected kind; ``str()`` is AWS's InvalidArn message."""
+
+
+@dataclass(frozen=True)
+class ParsedArn:
+    resource_type: str  # stateMachine | execution | express
+    state_machine_name: str
+    execution_name: str | None = None
+
+
+ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):states:([a-z0-9-]+):(\d{12}):([A-Za-z]+):(.+)$")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/.+$")
+# AWS: names may not hold whitespace, brackets, wildcards, these specials or control characters.
+_INVALID_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]")
+
+
+def _prefix() -> str:
+    return f"arn:aws:states:{settings.SWITCHYARD_REGION}:{settings.SWITCHYARD_ACCOUNT_ID}"
+
+
+def state_machine_arn(name: str) -> str:
+    return f"{_prefix()}:stateMachine:{name}"
+
+
+def execution_arn(state_machine_name: str, name: str) -> str:
+    return f"{_prefix()}:execution:{state_machine_name}:{name}"
+
+
+def express_execution_arn(state_machine_name: str, name: str, run_id: str) -> str:
+    # AWS's EXPRESS executions carry a third part; clients read the name from [-2].
+    return f"{_prefix()}:express:{state_machine_name}:{name}:{run_id}"
+
+
+def is_valid_name(name: str) -> bool:
+    """Return True for a name AWS accepts for a state machine or an execution (1-80 characters)."""
+    return 1 <= len(name) <= 80 and not _INVALID_NAME_CHARS.search(name)
+
+
+def parse_arn(arn: str, *, expect: tuple[str, ...]) -> ParsedArn:
+    """Return the parts of a Step Functions ARN whose resource type is one of ``expect``.
+
+    Raises ArnError with AWS's message when the text is not such an ARN.
+    """
+    match = ARN_RE.match(arn or "")
+    if not match:
+        raise ArnError(f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
+    resource_type, rest = match.group(4), match.group(5)
+    if resource_type not in expect:
+        raise ArnError(f"Invalid Arn: 'Resource type not valid in this context: {resource_type}'")
+    parts = rest.split(":")
+    if resource_type == "stateMachine" and len(parts) == 1:
+        return ParsedArn(resource_type, parts[0])
+    if resource_type == "execution" and len(parts) == 2:
+        return ParsedArn(resource_type, parts[0], parts[1])
+    if resource_type == "express" and len(parts) == 3:
+        return ParsedArn(resource_type, parts[0], parts[1])
+    raise ArnError(f"Invalid Arn: 'Resource type not valid in this context: {resource_type}'")

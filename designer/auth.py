@@ -1,0 +1,68 @@
+"""Who may call Switchyard: anyone on the loopback interface; others need a token or a login.
+
+Switchyard binds 127.0.0.1 by default, so every client is local. Bound to another
+address (``make run HOST=0.0.0.0``, docker compose), a request from elsewhere must carry
+``SWITCHYARD_API_TOKEN`` -- as ``Authorization: Bearer <token>`` or, for boto3 and the
+AWS CLI, as the access key id of the signature -- or come from a logged-in Django user.
+"""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+from typing import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from designer.awsapi.protocol import error_response
+
+__all__ = ["LoopbackOrTokenMiddleware", "is_loopback", "request_token"]
+
+_SIGV4_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+# The login pages must stay reachable, or nobody could log in from elsewhere.
+_OPEN_PREFIXES = ("/admin/login/", "/static/")
+
+
+def is_loopback(address: str | None) -> bool:
+    """Return True for 127.0.0.0/8 and ::1 (and an IPv4-mapped loopback)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def request_token(request: HttpRequest) -> str | None:
+    """Return the token a request carries (bearer token or SigV4 access key id), or None."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[len("Bearer "):].strip()
+    match = _SIGV4_CREDENTIAL.search(header)
+    return match.group(1) if match else None
+
+
+class LoopbackOrTokenMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._allowed(request):
+            return self.get_response(request)
+        message = ("Requests from beyond this machine need SWITCHYARD_API_TOKEN (as a bearer token "
+                   "or as the AWS access key id) or a logged-in user")
+        if request.headers.get("X-Amz-Target"):
+            return error_response("UnrecognizedClientException", message, 403)
+        return JsonResponse({"detail": message}, status=403)
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        if is_loopback(request.META.get("REMOTE_ADDR")) or request.path.startswith(_OPEN_PREFIXES):
+            return True
+        expected = settings.SWITCHYARD_API_TOKEN
+        token = request_token(request)
+        if expected and token and hmac.compare_digest(token.encode(), expected.encode()):
+            return True
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)

@@ -1,0 +1,98 @@
+"""Model rows as the output shapes of botocore's Step Functions model."""
+from __future__ import annotations
+
+from typing import Any
+
+from designer.models import Execution, HistoryEvent, StateMachine
+
+__all__ = [
+    "state_machine_description",
+    "state_machine_list_item",
+    "execution_description",
+    "execution_list_item",
+    "history_event",
+    "tags_out",
+    "tags_in",
+]
+
+_LOGGING_OFF = {"level": "OFF", "includeExecutionData": False}
+_TRACING_OFF = {"enabled": False}
+# Keys of event details that hold execution data, left out when includeExecutionData is false.
+_EXECUTION_DATA_KEYS = ("input", "output", "inputDetails", "outputDetails")
+
+
+def state_machine_description(sm: StateMachine) -> dict[str, Any]:
+    return {
+        "stateMachineArn": sm.arn,
+        "name": sm.name,
+        "status": "ACTIVE",
+        "definition": sm.definition,
+        "roleArn": sm.role_arn,
+        "type": sm.type,
+        "creationDate": sm.created,
+        "loggingConfiguration": _LOGGING_OFF,
+        "tracingConfiguration": _TRACING_OFF,
+        "revisionId": sm.revision_id or None,
+    }
+
+
+def state_machine_list_item(sm: StateMachine) -> dict[str, Any]:
+    return {"stateMachineArn": sm.arn, "name": sm.name, "type": sm.type, "creationDate": sm.created}
+
+
+def _size_details(text: str | None) -> dict[str, bool]:
+    return {"included": text is not None}
+
+
+def execution_description(ex: Execution, *, include_data: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "executionArn": ex.arn,
+        "stateMachineArn": ex.state_machine.arn,
+        "name": ex.name,
+        "status": ex.status,
+        "startDate": ex.start_date,
+        "stopDate": ex.stop_date,
+        "error": ex.error,
+        "cause": ex.cause,
+        "traceHeader": ex.trace_header or None,
+        "redriveCount": 0,
+        "redriveStatus": "NOT_REDRIVABLE",
+    }
+    if include_data:
+        body.update(input=ex.input, inputDetails={"included": True})
+        if ex.output is not None:
+            body.update(output=ex.output, outputDetails={"included": True})
+    return body
+
+
+def execution_list_item(ex: Execution) -> dict[str, Any]:
+    return {
+        "executionArn": ex.arn,
+        "stateMachineArn": ex.state_machine.arn,
+        "name": ex.name,
+        "status": ex.status,
+        "startDate": ex.start_date,
+        "stopDate": ex.stop_date,
+    }
+
+
+def history_event(event: HistoryEvent, *, include_data: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "timestamp": event.timestamp,
+        "type": event.type,
+        "id": event.event_id,
+        "previousEventId": event.previous_event_id,
+    }
+    for key, details in event.details.items():
+        if not include_data and isinstance(details, dict):
+            details = {k: v for k, v in details.items() if k not in _EXECUTION_DATA_KEYS}
+        body[key] = details
+    return body
+
+
+def tags_out(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in sorted(tags.items())]
+
+
+def tags_in(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["key"]: tag.get("value", "") for tag in tags or [] if "key" in tag}

@@ -1,0 +1,86 @@
+"""Errors the designer's services raise, named with AWS Step Functions' error codes.
+
+Both the AWS-compatible endpoint and the REST API translate them; ``code`` is the
+exception name botocore knows (``StateMachineDoesNotExist`` ...), ``str()`` the message.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "ServiceError",
+    "InvalidName",
+    "InvalidArn",
+    "InvalidDefinition",
+    "InvalidExecutionInput",
+    "InvalidToken",
+    "StateMachineAlreadyExists",
+    "StateMachineDoesNotExist",
+    "StateMachineTypeNotSupported",
+    "ExecutionAlreadyExists",
+    "ExecutionDoesNotExist",
+    "MissingRequiredParameter",
+    "ResourceNotFound",
+    "ValidationException",
+]
+
+
+class ServiceError(Exception):
+    """Base class; ``code`` names the AWS error, ``status`` is the HTTP status AWS answers with."""
+
+    code = "ServiceError"
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidName(ServiceError):
+    code = "InvalidName"
+
+
+class InvalidArn(ServiceError):
+    code = "InvalidArn"
+
+
+class InvalidDefinition(ServiceError):
+    code = "InvalidDefinition"
+
+
+class InvalidExecutionInput(ServiceError):
+    code = "InvalidExecutionInput"
+
+
+class InvalidToken(ServiceError):
+    code = "InvalidToken"
+
+
+class StateMachineAlreadyExists(ServiceError):
+    code = "StateMachineAlreadyExists"
+
+
+class StateMachineDoesNotExist(ServiceError):
+    code = "StateMachineDoesNotExist"
+
+
+class StateMachineTypeNotSupported(ServiceError):
+    code = "StateMachineTypeNotSupported"
+
+
+class ExecutionAlreadyExists(ServiceError):
+    code = "ExecutionAlreadyExists"
+
+
+class ExecutionDoesNotExist(ServiceError):
+    code = "ExecutionDoesNotExist"
+
+
+class MissingRequiredParameter(ServiceError):
+    code = "MissingRequiredParameter"
+
+
+class ResourceNotFound(ServiceError):
+    code = "ResourceNotFound"
+
+
+class ValidationException(ServiceError):
+    code = "ValidationException"

@@ -1,0 +1,27 @@
+"""Serving the built front end (frontend/dist/index.html) at "/"."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+__all__ = ["index"]
+
+_NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>Switchyard</title></head>
+<body><h1>Switchyard</h1><p>The front end is not built. Run <code>make run</code> (or
+<code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>) with Node installed.</p>
+<p>The AWS-compatible Step Functions endpoint is this URL; the REST API is at <a href="/api/">/api/</a>.</p>
+</body></html>"""
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Return index.html to a browser; return a short JSON note to other clients."""
+    if "text/html" not in request.headers.get("Accept", ""):
+        return JsonResponse({
+            "service": "Switchyard",
+            "aws_endpoint": "POST / with X-Amz-Target: AWSStepFunctions.<Action> (AWS JSON 1.0)",
+            "rest_api": "/api/",
+        })
+    index_file = settings.FRONTEND_DIST / "index.html"
+    if not index_file.is_file():
+        return HttpResponse(_NOT_BUILT, content_type="text/html; charset=utf-8")
+    return HttpResponse(index_file.read_bytes(), content_type="text/html; charset=utf-8")

@@ -1,0 +1,82 @@
+"""REST API views: thin, they read with selectors and write with services."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer import selectors, services
+from designer.models import Execution, StateMachine
+from designer.rest import serializers as s
+
+
+def _state_machine(name: str) -> StateMachine:
+    return get_object_or_404(StateMachine, name=name)
+
+
+def _paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
+    paginator = LimitOffsetPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class StateMachineListApi(APIView):
+    def get(self, request: Request) -> Response:
+        return _paginated(request, self, selectors.state_machine_list(), s.StateMachineListSerializer)
+
+    def post(self, request: Request) -> Response:
+        data = s.StateMachineCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        state_machine, created = services.state_machine_create(**data.validated_data)
+        return Response(s.StateMachineOutputSerializer(state_machine).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class StateMachineDetailApi(APIView):
+    def get(self, request: Request, name: str) -> Response:
+        return Response(s.StateMachineOutputSerializer(_state_machine(name)).data)
+
+    def patch(self, request: Request, name: str) -> Response:
+        data = s.StateMachineUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        state_machine = services.state_machine_update(state_machine=_state_machine(name), **data.validated_data)
+        return Response(s.StateMachineOutputSerializer(state_machine).data)
+
+    def delete(self, request: Request, name: str) -> Response:
+        services.state_machine_delete(state_machine=_state_machine(name))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExecutionStartApi(APIView):
+    def post(self, request: Request, name: str) -> Response:
+        data = s.ExecutionStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        execution, _ = services.execution_start(state_machine=_state_machine(name), **data.validated_data)
+        return Response(s.ExecutionListSerializer(execution).data, status=status.HTTP_201_CREATED)
+
+
+class ExecutionListApi(APIView):
+    def get(self, request: Request) -> Response:
+        name = request.query_params.get("state_machine")
+        executions = selectors.execution_list(
+            state_machine=_state_machine(name) if name else None,
+            status=request.query_params.get("status") or None,
+        )
+        return _paginated(request, self, executions, s.ExecutionListSerializer)
+
+
+class ExecutionDetailApi(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        execution = get_object_or_404(Execution.objects.select_related("state_machine"), pk=pk)
+        return Response(s.ExecutionDetailSerializer(execution).data)
+
+
+class ExecutionStopApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        execution = get_object_or_404(Execution.objects.select_related("state_machine"), pk=pk)
+        execution = services.execution_stop(execution=execution, error=request.data.get("error"),
+                                            cause=request.data.get("cause"))
+        return Response(s.ExecutionListSerializer(execution).data)

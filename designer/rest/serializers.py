@@ -1,0 +1,66 @@
+"""Serializers for the REST API: output shapes and input checks."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from designer.models import Execution, HistoryEvent, StateMachine, StateMachineType
+
+
+class StateMachineOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StateMachine
+        fields = ["name", "arn", "definition", "role_arn", "type", "layout", "tags", "created", "updated"]
+
+
+class StateMachineListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StateMachine
+        fields = ["name", "arn", "type", "created", "updated"]
+
+
+class StateMachineCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    definition = serializers.CharField(trim_whitespace=False)
+    role_arn = serializers.CharField(max_length=256, default="arn:aws:iam::123456789012:role/switchyard")
+    type = serializers.ChoiceField(choices=StateMachineType.choices, default=StateMachineType.STANDARD)
+    layout = serializers.JSONField(required=False, default=dict)
+
+
+class StateMachineUpdateSerializer(serializers.Serializer):
+    definition = serializers.CharField(trim_whitespace=False, required=False)
+    role_arn = serializers.CharField(max_length=256, required=False)
+    layout = serializers.JSONField(required=False)
+
+    def validate_layout(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("The layout must be a JSON object.")
+        return value
+
+
+class ExecutionStartSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    input = serializers.CharField(trim_whitespace=False, required=False, default="{}")
+
+
+class ExecutionListSerializer(serializers.ModelSerializer):
+    state_machine = serializers.CharField(source="state_machine.name")
+
+    class Meta:
+        model = Execution
+        fields = ["id", "arn", "name", "state_machine", "status", "start_date", "stop_date", "runtime"]
+
+
+class HistoryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HistoryEvent
+        fields = ["event_id", "previous_event_id", "type", "timestamp", "details"]
+
+
+class ExecutionDetailSerializer(serializers.ModelSerializer):
+    state_machine = serializers.CharField(source="state_machine.name")
+    events = HistoryEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Execution
+        fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
+                  "start_date", "stop_date", "runtime", "definition", "events"]

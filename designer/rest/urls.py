@@ -1,0 +1,12 @@
+from django.urls import path
+
+from designer.rest import apis
+
+urlpatterns = [
+    path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
+    path("state-machines/<str:name>/", apis.StateMachineDetailApi.as_view(), name="state-machine-detail"),
+    path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
+    path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
+    path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
+    path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
+]

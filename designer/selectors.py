@@ -1,0 +1,121 @@
+"""Reads: looking up state machines, executions and history by ARN, and paging through them.
+
+Lookups by ARN raise InvalidArn for text that is not such an ARN, and the matching
+``...DoesNotExist`` error (with AWS's message) when nothing has it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from django.db.models import QuerySet
+
+from designer import arns
+from designer.errors import (
+    ExecutionDoesNotExist,
+    InvalidArn,
+    InvalidToken,
+    ResourceNotFound,
+    StateMachineDoesNotExist,
+)
+from designer.models import Execution, HistoryEvent, StateMachine
+
+__all__ = [
+    "state_machine_get",
+    "state_machine_list",
+    "execution_get",
+    "execution_list",
+    "history_page",
+    "tagged_resource_get",
+    "page_token_encode",
+    "page_token_decode",
+]
+
+
+def state_machine_get(*, arn: str) -> StateMachine:
+    """Return the state machine with this ARN."""
+    try:
+        arns.parse_arn(arn, expect=("stateMachine",))
+    except arns.ArnError as exc:
+        raise InvalidArn(str(exc)) from None
+    state_machine = StateMachine.objects.filter(arn=arn).first()
+    if state_machine is None:
+        raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+    return state_machine
+
+
+def tagged_resource_get(*, arn: str) -> StateMachine:
+    """Return the state machine a tag call names; raises InvalidArn or ResourceNotFound."""
+    try:
+        arns.parse_arn(arn, expect=("stateMachine",))
+    except arns.ArnError as exc:
+        raise InvalidArn(str(exc)) from None
+    state_machine = StateMachine.objects.filter(arn=arn).first()
+    if state_machine is None:
+        raise ResourceNotFound(f"Resource not found: '{arn}'")
+    return state_machine
+
+
+def state_machine_list() -> QuerySet[StateMachine]:
+    """Return every state machine, by name."""
+    return StateMachine.objects.order_by("name", "id")
+
+
+def execution_get(*, arn: str) -> Execution:
+    """Return the execution with this ARN (its state machine selected too)."""
+    try:
+        arns.parse_arn(arn, expect=("execution", "express"))
+    except arns.ArnError as exc:
+        raise InvalidArn(str(exc)) from None
+    execution = Execution.objects.select_related("state_machine").filter(arn=arn).first()
+    if execution is None:
+        raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+    return execution
+
+
+def execution_list(*, state_machine: StateMachine | None = None, status: str | None = None) -> QuerySet[Execution]:
+    """Return executions, newest first, optionally of one state machine and one status."""
+    executions = Execution.objects.select_related("state_machine").order_by("-start_date", "-id")
+    if state_machine is not None:
+        executions = executions.filter(state_machine=state_machine)
+    if status:
+        executions = executions.filter(status=status)
+    return executions
+
+
+def history_page(
+    *, execution: Execution, after: int | None = None, reverse: bool = False, limit: int = 100
+) -> tuple[list[HistoryEvent], int | None]:
+    """Return up to ``limit`` events past event id ``after`` (in the order asked) and the cursor
+    for the next page (None on the last page)."""
+    events = execution.events.all()
+    if reverse:
+        events = events.order_by("-event_id")
+        if after is not None:
+            events = events.filter(event_id__lt=after)
+    else:
+        events = events.order_by("event_id")
+        if after is not None:
+            events = events.filter(event_id__gt=after)
+    rows = list(events[: limit + 1])
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].event_id
+    return rows, None
+
+
+def page_token_encode(scope: str, position: int | str) -> str:
+    """Return an opaque token for ``position`` within ``scope`` (an ARN or a list's name)."""
+    raw = json.dumps({"s": scope, "p": position}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def page_token_decode(token: str, scope: str) -> int | str:
+    """Return the position held by ``token``; raises InvalidToken if it was not made for ``scope``."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if not isinstance(data, dict) or data.get("s") != scope or not isinstance(data.get("p"), (int, str)):
+            raise ValueError
+        return data["p"]
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidToken(f"Invalid Token: '{token}'") from None

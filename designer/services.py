@@ -1,0 +1,314 @@
+"""Writes: creating, changing and deleting state machines; starting and stopping executions.
+
+Every function takes keyword-only arguments and raises a ``designer.errors.ServiceError``
+subclass (named like AWS's error) when the request cannot be honoured.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from designer import arns
+from designer.definitions import definition_check
+from designer.errors import (
+    ExecutionAlreadyExists,
+    InvalidArn,
+    InvalidExecutionInput,
+    InvalidName,
+    StateMachineAlreadyExists,
+    StateMachineTypeNotSupported,
+    ValidationException,
+)
+from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine, StateMachineType
+from designer.runtime import get_runtime
+from designer.sink import get_sink
+from executor.runtime.base import ExecutionRequest, ExecutionResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "state_machine_create",
+    "state_machine_update",
+    "state_machine_delete",
+    "state_machine_tag",
+    "state_machine_untag",
+    "execution_start",
+    "execution_start_sync",
+    "execution_stop",
+    "MAX_INPUT_BYTES",
+]
+
+# AWS's quota on an execution's input.
+MAX_INPUT_BYTES = 256 * 1024
+_STOP_WAIT_S = 5.0
+
+
+def _check_name(name: str) -> None:
+    if not arns.is_valid_name(name):
+        raise InvalidName(f"Invalid Name: '{name}'")
+
+
+def _check_role_arn(role_arn: str) -> None:
+    if not arns.ROLE_ARN_RE.match(role_arn):
+        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {role_arn}'")
+
+
+def state_machine_create(
+    *,
+    name: str,
+    definition: str,
+    role_arn: str,
+    type: str = StateMachineType.STANDARD,
+    tags: dict[str, str] | None = None,
+    layout: dict | None = None,
+) -> tuple[StateMachine, bool]:
+    """Create a state machine; return ``(state_machine, created)``.
+
+    Like AWS, asking again with the same name, definition, role and type returns the existing
+    one (``created`` False); any difference raises StateMachineAlreadyExists. Also raises
+    InvalidName, InvalidArn, InvalidDefinition and ValidationException.
+    """
+    _check_name(name)
+    _check_role_arn(role_arn)
+    if type not in StateMachineType.values:
+        raise ValidationException(f"Value '{type}' at 'type' failed to satisfy constraint")
+    definition_check(definition, machine_type=type)
+    arn = arns.state_machine_arn(name)
+    existing = StateMachine.objects.filter(name=name).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                created = StateMachine.objects.create(
+                    name=name, arn=arn, definition=definition, role_arn=role_arn, type=type,
+                    tags=dict(tags or {}), layout=layout or {},
+                )
+            return created, True
+        except IntegrityError:  # created by a concurrent request in between
+            existing = StateMachine.objects.get(name=name)
+    if (existing.definition, existing.role_arn, existing.type) == (definition, role_arn, type):
+        return existing, False
+    raise StateMachineAlreadyExists(f"State Machine Already Exists: '{arn}'")
+
+
+def state_machine_update(
+    *,
+    state_machine: StateMachine,
+    definition: str | None = None,
+    role_arn: str | None = None,
+    layout: dict | None = None,
+) -> StateMachine:
+    """Change the definition, role or layout; return the saved state machine.
+
+    Raises InvalidDefinition or InvalidArn; running executions keep the definition they started with.
+    """
+    fields = ["updated"]
+    if definition is not None:
+        definition_check(definition, machine_type=state_machine.type)
+        if definition != state_machine.definition:
+            state_machine.definition = definition
+            state_machine.revision_id = uuid.uuid4().hex
+            fields += ["definition", "revision_id"]
+    if role_arn is not None:
+        _check_role_arn(role_arn)
+        state_machine.role_arn = role_arn
+        fields.append("role_arn")
+    if layout is not None:
+        state_machine.layout = layout
+        fields.append("layout")
+    state_machine.save(update_fields=fields)
+    return state_machine
+
+
+def state_machine_delete(*, state_machine: StateMachine) -> None:
+    """Stop the state machine's running executions, then delete it with its executions."""
+    for execution in state_machine.executions.filter(status=ExecutionStatus.RUNNING):
+        execution_stop(execution=execution, error="States.Aborted", cause="The state machine was deleted")
+    state_machine.delete()
+
+
+def state_machine_tag(*, state_machine: StateMachine, tags: dict[str, str]) -> StateMachine:
+    """Add or replace tags; return the state machine."""
+    state_machine.tags = {**state_machine.tags, **tags}
+    state_machine.save(update_fields=["tags", "updated"])
+    return state_machine
+
+
+def state_machine_untag(*, state_machine: StateMachine, keys: list[str]) -> StateMachine:
+    """Remove the tags named in ``keys`` (absent ones are ignored); return the state machine."""
+    state_machine.tags = {k: v for k, v in state_machine.tags.items() if k not in set(keys)}
+    state_machine.save(update_fields=["tags", "updated"])
+    return state_machine
+
+
+def _check_input(input: str | None) -> str:
+    text = "{}" if input is None else input
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        raise ValidationException(
+            "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_INPUT_BYTES}"
+        )
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{exc}'") from exc
+    return text
+
+
+def _new_execution(*, state_machine: StateMachine, name: str | None, input: str, trace_header: str) -> Execution:
+    name = name if name is not None else str(uuid.uuid4())
+    _check_name(name)
+    if state_machine.type == StateMachineType.EXPRESS:
+        arn = arns.express_execution_arn(state_machine.name, name, str(uuid.uuid4()))
+    else:
+        arn = arns.execution_arn(state_machine.name, name)
+    return Execution(
+        arn=arn, name=name, state_machine=state_machine, definition=state_machine.definition,
+        input=input, trace_header=trace_header or "", start_date=timezone.now(),
+        status=ExecutionStatus.RUNNING,
+    )
+
+
+def _request(execution: Execution) -> ExecutionRequest:
+    sm = execution.state_machine
+    return ExecutionRequest(
+        execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
+        name=execution.name, definition=execution.definition, input=execution.input,
+        role_arn=sm.role_arn, start_time=execution.start_date.timestamp(), type=sm.type,
+    )
+
+
+def execution_start(
+    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = ""
+) -> tuple[Execution, bool]:
+    """Start an execution in the background; return ``(execution, started)``.
+
+    Like AWS, the same name and input as a RUNNING execution returns that execution
+    (``started`` False); a name already used otherwise raises ExecutionAlreadyExists.
+    Also raises InvalidName, InvalidExecutionInput and ValidationException.
+    """
+    text = _check_input(input)
+    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header)
+    runtime = get_runtime()
+    execution.runtime = runtime.name
+    try:
+        with transaction.atomic():
+            execution.save()
+            request = _request(execution)
+            # After commit, so the runtime's first event finds the row.
+            transaction.on_commit(lambda: _start_in_runtime(runtime, request))
+    except IntegrityError:
+        existing = Execution.objects.get(arn=execution.arn)
+        if existing.status == ExecutionStatus.RUNNING and existing.input == text:
+            return existing, False
+        raise ExecutionAlreadyExists(f"Execution Already Exists: '{execution.arn}'") from None
+    return execution, True
+
+
+def _start_in_runtime(runtime, request: ExecutionRequest) -> None:
+    try:
+        runtime.start_execution(request, get_sink())
+    except Exception as exc:  # a runtime that cannot start fails the execution, not the request
+        logger.exception("The %s runtime could not start %s", runtime.name, request.execution_arn)
+        _fail_without_runtime(request.execution_arn, error="States.Runtime", cause=f"{type(exc).__name__}: {exc}")
+
+
+def execution_start_sync(
+    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = ""
+) -> tuple[Execution, ExecutionResult]:
+    """Run an EXPRESS execution to its end; return the saved execution and the runtime's result.
+
+    Raises StateMachineTypeNotSupported for a STANDARD state machine, and what execution_start raises.
+    """
+    if state_machine.type != StateMachineType.EXPRESS:
+        raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
+    text = _check_input(input)
+    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header)
+    runtime = get_runtime()
+    execution.runtime = runtime.name
+    execution.save()
+    return execution, _run_sync(runtime, execution)
+
+
+def _run_sync(runtime, execution: Execution) -> ExecutionResult:
+    from django.conf import settings
+
+    sink = get_sink()
+    result = runtime.run_sync(_request(execution), sink, timeout=settings.SWITCHYARD_SYNC_TIMEOUT_S)
+    _drain(runtime)
+    execution.refresh_from_db()
+    if execution.status == ExecutionStatus.RUNNING:
+        # A runtime that returned without reporting through the sink: record its answer.
+        sink.execution_finished(execution.arn, result)
+        sink.flush()
+        execution.refresh_from_db()
+    return result
+
+
+def _drain(runtime) -> None:
+    """Wait until what the runtime has produced so far is in the database."""
+    flush = getattr(runtime, "flush", None)  # optional: a runtime that queues history itself
+    if flush is not None:
+        flush()
+    get_sink().flush()
+
+
+def execution_stop(*, execution: Execution, error: str | None = None, cause: str | None = None) -> Execution:
+    """Abort a RUNNING execution (others are returned unchanged); return it refreshed.
+
+    The runtime that holds the execution records ExecutionAborted; one that does not hold it
+    (the server restarted, say) leaves the history to be closed here.
+    """
+    if execution.status != ExecutionStatus.RUNNING:
+        return execution
+    held = False
+    runtime = get_runtime()
+    try:
+        held = runtime.stop_execution(execution.arn, error, cause)
+    except Exception:
+        logger.exception("The runtime failed to stop %s", execution.arn)
+    deadline = time.monotonic() + _STOP_WAIT_S
+    while held and time.monotonic() < deadline:
+        _drain(runtime)
+        execution.refresh_from_db()
+        if execution.status != ExecutionStatus.RUNNING:
+            return execution
+        time.sleep(0.02)
+    _drain(runtime)
+    _abort_without_runtime(execution.arn, error=error, cause=cause)
+    execution.refresh_from_db()
+    return execution
+
+
+def _close_history(arn: str, *, status: str, event_type: str, details_key: str, details: dict[str, Any]) -> None:
+    """Append the terminal event and set the status, for an execution no runtime will finish."""
+    now = timezone.now()
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update().filter(arn=arn, status=ExecutionStatus.RUNNING).first()
+        if execution is None:
+            return
+        last = execution.events.order_by("-event_id").values_list("event_id", flat=True).first() or 0
+        HistoryEvent.objects.create(
+            execution=execution, event_id=last + 1, previous_event_id=last, type=event_type,
+            timestamp=now, details={details_key: {k: v for k, v in details.items() if v is not None}},
+        )
+        execution.status = status
+        execution.error = details.get("error")
+        execution.cause = details.get("cause")
+        execution.stop_date = now
+        execution.save(update_fields=["status", "error", "cause", "stop_date"])
+
+
+def _abort_without_runtime(arn: str, *, error: str | None, cause: str | None) -> None:
+    _close_history(arn, status=ExecutionStatus.ABORTED, event_type="ExecutionAborted",
+                   details_key="executionAbortedEventDetails", details={"error": error, "cause": cause})
+
+
+def _fail_without_runtime(arn: str, *, error: str, cause: str) -> None:
+    _close_history(arn, status=ExecutionStatus.FAILED, event_type="ExecutionFailed",
+                   details_key="executionFailedEventDetails", details={"error": error, "cause": cause})

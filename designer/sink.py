@@ -1,0 +1,152 @@
+"""The Django implementation of ``executor.runtime.base.ExecutionSink``.
+
+Runtimes call the sink from their own threads, often from inside a running asyncio
+loop, where Django refuses synchronous database access. So the sink only queues what
+it is given; one writer thread owns the database work and writes whatever has queued
+up in one transaction. Batching keeps SQLite (one writer at a time) fast, and a
+runtime never waits on the database.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from django.db import close_old_connections, connections, transaction
+
+from designer.models import Execution, ExecutionStatus, HistoryEvent
+from executor.runtime.base import ExecutionResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DjangoExecutionSink", "get_sink", "to_datetime"]
+
+_EVENT_KEYS = ("id", "previousEventId", "timestamp", "type")
+_BATCH_MAX = 1000
+
+
+def to_datetime(value: Any) -> datetime:
+    """Return an aware UTC datetime for an epoch float (or a datetime, passed through)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+class DjangoExecutionSink:
+    """Queues history events and terminal results; a daemon thread writes them in order."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    # --- the ExecutionSink protocol
+    def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
+        """Queue ``events`` (GetExecutionHistory-shaped dicts) for ``execution_arn``; returns at once."""
+        self._put(("events", execution_arn, list(events)))
+
+    def execution_finished(self, execution_arn: str, result: ExecutionResult) -> None:
+        """Queue the terminal status; it is written after every event queued before it."""
+        self._put(("finished", execution_arn, result))
+
+    # --- for the designer
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far is written; return False on timeout."""
+        done = threading.Event()
+        self._put(("flush", done, None))
+        return done.wait(timeout)
+
+    def _put(self, item: tuple) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="switchyard-sink", daemon=True)
+                    self._thread.start()
+        self._queue.put(item)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH_MAX:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            except Exception:  # the writer must outlive any one bad batch
+                logger.exception("Writing a batch of history failed; retrying item by item")
+                for item in batch:
+                    try:
+                        self._write([item])
+                    except Exception:
+                        logger.exception("Dropped a history item for %s", item[1])
+            finally:
+                # Hold no connection while idle: PostgreSQL could not drop a test database,
+                # and a dead connection would fail the next batch.
+                connections.close_all()
+            for kind, done, _ in batch:
+                if kind == "flush":
+                    done.set()
+
+    def _write(self, batch: list[tuple]) -> None:
+        close_old_connections()
+        arns = {item[1] for item in batch if item[0] != "flush"}
+        if not arns:
+            return
+        ids = dict(Execution.objects.filter(arn__in=arns).values_list("arn", "id"))
+        rows: list[HistoryEvent] = []
+        with transaction.atomic():
+            for kind, arn, payload in batch:
+                if kind == "events" and arn in ids:
+                    rows.extend(_event_row(ids[arn], event) for event in payload)
+                elif kind == "finished" and arn in ids:
+                    # Events first: a reader who sees the terminal status sees the whole history.
+                    _bulk_insert(rows)
+                    rows = []
+                    _finish(ids[arn], payload)
+            _bulk_insert(rows)
+
+
+def _bulk_insert(rows: list[HistoryEvent]) -> None:
+    if rows:
+        # A runtime that replays after a crash may resend events: the unique key makes that harmless.
+        HistoryEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+def _event_row(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
+    return HistoryEvent(
+        execution_id=execution_id,
+        event_id=int(event["id"]),
+        previous_event_id=int(event.get("previousEventId") or 0),
+        type=str(event["type"]),
+        timestamp=to_datetime(event.get("timestamp", time.time())),
+        details={key: value for key, value in event.items() if key not in _EVENT_KEYS},
+    )
+
+
+def _finish(execution_id: int, result: ExecutionResult) -> None:
+    # Only a RUNNING execution can end, so a late result never overwrites an ABORTED one.
+    Execution.objects.filter(id=execution_id, status=ExecutionStatus.RUNNING).update(
+        status=result.status,
+        output=result.output,
+        error=result.error,
+        cause=result.cause,
+        stop_date=to_datetime(result.stop_time if result.stop_time is not None else time.time()),
+    )
+
+
+_sink: DjangoExecutionSink | None = None
+_sink_lock = threading.Lock()
+
+
+def get_sink() -> DjangoExecutionSink:
+    """Return the process-wide sink (one writer thread per process)."""
+    global _sink
+    with _sink_lock:
+        if _sink is None:
+            _sink = DjangoExecutionSink()
+        return _sink

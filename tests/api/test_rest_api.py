@@ -1,0 +1,101 @@
+"""The REST API under /api/ that the front end uses."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.api.conftest import pass_definition
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def api(client):
+    """Django's test client, sending and reading JSON."""
+
+    class Api:
+        def get(self, url, **params):
+            return client.get(url, params)
+
+        def post(self, url, body):
+            return client.post(url, json.dumps(body), content_type="application/json")
+
+        def patch(self, url, body):
+            return client.patch(url, json.dumps(body), content_type="application/json")
+
+        def delete(self, url):
+            return client.delete(url)
+
+    return Api()
+
+
+def test_a_state_machine_is_created_with_its_layout_kept_out_of_the_definition(api):
+    layout = {"Only": {"x": 10, "y": 20}}
+    response = api.post(reverse("state-machine-list"), {"name": "drawn", "definition": pass_definition(),
+                                                        "layout": layout})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["layout"] == layout
+    assert body["definition"] == pass_definition()
+    assert body["arn"].endswith(":stateMachine:drawn")
+
+
+def test_the_layout_can_change_without_touching_the_definition(api):
+    api.post(reverse("state-machine-list"), {"name": "moved", "definition": pass_definition()})
+    url = reverse("state-machine-detail", args=["moved"])
+    response = api.patch(url, {"layout": {"Only": {"x": 1, "y": 2}}})
+    assert response.status_code == 200
+    assert api.get(url).json()["layout"] == {"Only": {"x": 1, "y": 2}}
+    assert api.get(url).json()["definition"] == pass_definition()
+
+
+def test_a_broken_definition_is_refused_with_the_aws_error_code(api):
+    response = api.post(reverse("state-machine-list"), {"name": "broken", "definition": "{"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidDefinition"
+
+
+def test_state_machines_are_listed_by_name(api):
+    for name in ("b", "a"):
+        api.post(reverse("state-machine-list"), {"name": name, "definition": pass_definition()})
+    body = api.get(reverse("state-machine-list")).json()
+    assert [sm["name"] for sm in body["results"]] == ["a", "b"]
+    assert body["count"] == 2
+
+
+def test_a_missing_state_machine_is_a_404(api):
+    assert api.get(reverse("state-machine-detail", args=["ghost"])).status_code == 404
+
+
+def test_an_execution_started_over_rest_shows_its_history(api):
+    api.post(reverse("state-machine-list"), {"name": "runs", "definition": pass_definition({"ok": 1})})
+    started = api.post(reverse("execution-start", args=["runs"]), {"input": '{"a": 1}'})
+    assert started.status_code == 201
+    detail_url = reverse("execution-detail", args=[started.json()["id"]])
+    from designer.sink import get_sink
+
+    for _ in range(200):
+        get_sink().flush()
+        detail = api.get(detail_url).json()
+        if detail["status"] != "RUNNING":
+            break
+    assert detail["status"] == "SUCCEEDED"
+    assert json.loads(detail["output"]) == {"ok": 1}
+    assert [e["type"] for e in detail["events"]][0] == "ExecutionStarted"
+    listed = api.get(reverse("execution-list"), state_machine="runs").json()
+    assert [e["id"] for e in listed["results"]] == [started.json()["id"]]
+
+
+def test_bad_execution_input_over_rest_is_refused(api):
+    api.post(reverse("state-machine-list"), {"name": "strict", "definition": pass_definition()})
+    response = api.post(reverse("execution-start", args=["strict"]), {"input": "nope"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidExecutionInput"
+
+
+def test_deleting_a_state_machine_over_rest_removes_it(api):
+    api.post(reverse("state-machine-list"), {"name": "gone", "definition": pass_definition()})
+    assert api.delete(reverse("state-machine-detail", args=["gone"])).status_code == 204
+    assert api.get(reverse("state-machine-detail", args=["gone"])).status_code == 404

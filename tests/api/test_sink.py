@@ -1,0 +1,86 @@
+"""The Django sink: runtimes write history from their own threads, even inside an event loop."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from django.utils import timezone
+
+from designer.models import Execution, ExecutionStatus, StateMachine
+from designer.sink import DjangoExecutionSink
+from executor.runtime.base import ExecutionResult
+from tests.api.conftest import pass_definition
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def execution():
+    sm = StateMachine.objects.create(name="s", arn="arn:aws:states:us-east-1:123456789012:stateMachine:s",
+                                     definition=pass_definition(), role_arn="arn:aws:iam::123456789012:role/r")
+    return Execution.objects.create(arn="arn:aws:states:us-east-1:123456789012:execution:s:e", name="e",
+                                    state_machine=sm, definition=sm.definition, start_date=timezone.now())
+
+
+def _event(event_id: int, type: str = "PassStateEntered") -> dict:
+    return {"id": event_id, "previousEventId": event_id - 1, "timestamp": time.time(), "type": type,
+            "stateEnteredEventDetails": {"name": "Only", "input": "{}"}}
+
+
+def test_events_sent_from_inside_a_running_event_loop_are_written(execution):
+    sink = DjangoExecutionSink()
+
+    async def runtime_like():
+        # Django refuses synchronous DB access here; the sink must not touch the DB in this thread.
+        sink.append_events(execution.arn, [_event(1, "ExecutionStarted"), _event(2)])
+        sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output='"x"', stop_time=time.time()))
+
+    thread = threading.Thread(target=lambda: asyncio.run(runtime_like()))
+    thread.start()
+    thread.join()
+    assert sink.flush(timeout=10)
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert execution.output == '"x"'
+    stored = list(execution.events.values_list("event_id", "type", "details"))
+    assert stored[0][:2] == (1, "ExecutionStarted")
+    assert stored[1][2] == {"stateEnteredEventDetails": {"name": "Only", "input": "{}"}}
+
+
+def test_a_resent_event_is_stored_once(execution):
+    sink = DjangoExecutionSink()
+    sink.append_events(execution.arn, [_event(1)])
+    sink.append_events(execution.arn, [_event(1), _event(2)])
+    assert sink.flush(timeout=10)
+    assert list(execution.events.values_list("event_id", flat=True)) == [1, 2]
+
+
+def test_a_late_result_never_overwrites_an_aborted_execution(execution):
+    Execution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.ABORTED)
+    sink = DjangoExecutionSink()
+    sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output="1"))
+    assert sink.flush(timeout=10)
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.ABORTED
+
+
+def test_events_for_an_unknown_execution_are_dropped_and_the_writer_goes_on(execution):
+    sink = DjangoExecutionSink()
+    sink.append_events("arn:aws:states:us-east-1:123456789012:execution:s:ghost", [_event(1)])
+    sink.append_events(execution.arn, [_event(1)])
+    assert sink.flush(timeout=10)
+    assert execution.events.count() == 1
+
+
+def test_many_threads_writing_at_once_lose_nothing(execution):
+    sink = DjangoExecutionSink()
+    threads = [threading.Thread(target=sink.append_events, args=(execution.arn, [_event(n)]))
+               for n in range(1, 201)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sink.flush(timeout=20)
+    assert execution.events.count() == 200
