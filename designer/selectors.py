@@ -119,3 +119,32 @@ def page_token_decode(token: str, scope: str) -> int | str:
         return data["p"]
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise InvalidToken(f"Invalid Token: '{token}'") from None
+
+
+def metrics_snapshot() -> dict:
+    """The numbers the live view shows: per-model inference metrics (from this process, or
+    from the inference worker when it runs apart) and the runtime's own, when it keeps any."""
+    from designer.runtime import get_runtime, runtime_name
+    from executor.inference import metrics as inference_metrics
+    from executor.inference import settings as inference_settings
+
+    out: dict = {"runtime": runtime_name(), "inference": inference_metrics.snapshot()}
+    if inference_settings.inference_mode() == "celery":
+        out["inference"] = _remote_inference_metrics()
+    runtime_metrics = getattr(get_runtime(), "metrics", None)
+    if callable(runtime_metrics):
+        try:
+            out["queues"] = runtime_metrics()
+        except Exception as exc:  # a broker that is away must not break the page
+            out["queues"] = {"error": f"{type(exc).__name__}: {exc}"}
+    return out
+
+
+def _remote_inference_metrics() -> dict:
+    from config.celery import app
+    from executor.inference.celery_tasks import METRICS_SNAPSHOT
+
+    try:
+        return app.send_task(METRICS_SNAPSHOT, queue="inference").get(timeout=2)
+    except Exception as exc:  # no inference worker answering: say so rather than fail
+        return {"error": f"the inference worker did not answer: {type(exc).__name__}: {exc}"}

@@ -80,3 +80,11 @@ class ExecutionStopApi(APIView):
         execution = services.execution_stop(execution=execution, error=request.data.get("error"),
                                             cause=request.data.get("cause"))
         return Response(s.ExecutionListSerializer(execution).data)
+
+
+class MetricsApi(APIView):
+    """Per-model inference metrics (queue depth, batch sizes, waits, throughput, memory) and
+    the runtime's queue depths, for the live view and for scripts."""
+
+    def get(self, request: Request) -> Response:
+        return Response(selectors.metrics_snapshot())

@@ -9,4 +9,5 @@ urlpatterns = [
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
+    path("metrics/", apis.MetricsApi.as_view(), name="metrics"),
 ]
