@@ -14,7 +14,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/switchyard
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
 	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test check deps deps-dev frontend migrate examples lint conformance
+.PHONY: run test check deps deps-dev frontend migrate examples lint conformance bench worker-inference
 
 run:
 	@$(PYTHON) -m config.runtime_choice
@@ -48,6 +48,16 @@ lint: deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	@if [ -d frontend/node_modules ]; then cd frontend && npx tsc --noEmit; fi
+
+bench: deps-dev
+	$(PY) -m bench.bench_engine
+	$(PY) -m bench.bench_jsonata
+	$(PY) -m bench.bench_inference
+
+# The inference worker for the Celery runtime: a thread pool, so that many broker messages
+# wait on the batcher at once and leave as one model batch (docs/inference.md).
+worker-inference: deps
+	$(VENV)/bin/celery -A config worker -Q inference -P threads -c 128 --prefetch-multiplier 1 -n inference@%h
 
 conformance: deps-dev
 	$(PY) -m pytest -m conformance -s
