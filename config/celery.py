@@ -5,7 +5,7 @@ so a worker started without Django (tests, a worker machine) and the web process
 configure the app identically. Queues:
 
 * ``states``    -- the execution drivers (``executor.advance_execution``) and Task work
-  (``executor.run_task``);
+  (``executor.run_task``, and ``executor.run_tasks`` for a chunk of a large Map);
 * ``inference`` -- Task work for SageMaker InvokeEndpoint resources
   (``executor.run_inference``), consumed by the batched inference worker.
 """
@@ -21,6 +21,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 TASK_ROUTES = {
     "executor.advance_execution": {"queue": "states"},
     "executor.run_task": {"queue": "states"},
+    "executor.run_tasks": {"queue": "states"},
     "executor.run_inference": {"queue": "inference"},
 }
 

@@ -27,7 +27,7 @@ from .driver import Driver, DriverSettings
 from .store import claim, keys, load_request, owner_id, redis_url, sync_client
 from .work import BUSY, execute_work
 
-__all__ = ["advance_execution", "run_task", "run_inference", "worker_sink"]
+__all__ = ["advance_execution", "run_task", "run_tasks", "run_inference", "worker_sink"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def worker_sink() -> Any:
 def _settings() -> DriverSettings:
     return DriverSettings(
         lock_ttl_ms=int(float(os.environ.get("SWITCHYARD_LOCK_TTL_S", "30")) * 1000),
-        steal_after_s=float(os.environ.get("SWITCHYARD_STEAL_AFTER_S", "2")),
+        steal_after_s=float(os.environ.get("SWITCHYARD_STEAL_AFTER_S", "0.5")),
         redis_down_limit_s=float(os.environ.get("SWITCHYARD_REDIS_DOWN_LIMIT_S", "600")),
     )
 
@@ -112,6 +112,22 @@ def _run(task, execution_arn: str, key: str, resource: str, parameters: Any, met
 @shared_task(name="executor.run_task", bind=True, ignore_result=True)
 def run_task(self, execution_arn: str, key: str, resource: str, parameters: Any, meta: dict) -> str:
     return _run(self, execution_arn, key, resource, parameters, meta)
+
+
+@shared_task(name="executor.run_tasks", bind=True, ignore_result=True)
+def run_tasks(self, execution_arn: str, items: list[list]) -> str:
+    """Run a chunk of work items ``[key, resource, parameters, meta]`` one after the other (the driver
+    chunks only when there are many more items than pool processes, to save a message per item)."""
+    busy = []
+    for item in items:
+        try:
+            if execute_work(execution_arn, *item) == BUSY:
+                busy.append(item)
+        except redis.ConnectionError:
+            busy.append(item)
+    if busy:  # held by live processes elsewhere (or Redis was away): look again later
+        self.apply_async(args=[execution_arn, busy], countdown=1)
+    return f"{len(items) - len(busy)} run"
 
 
 @shared_task(name="executor.run_inference", bind=True, ignore_result=True)

@@ -54,6 +54,7 @@ _JOIN_TYPES = frozenset({
     "ParallelStateExited", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted",
 })
 _START_TYPES = frozenset({"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"})
+_MESSAGES_PER_SLOT = 16
 INFERENCE_RESOURCES = frozenset({"arn:aws:states:::sagemaker:invokeEndpoint",
                                  "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint"})
 
@@ -61,7 +62,7 @@ INFERENCE_RESOURCES = frozenset({"arn:aws:states:::sagemaker:invokeEndpoint",
 class DriverSettings:
     """Tunables, read once per process from the environment by the Celery tasks."""
 
-    def __init__(self, *, lock_ttl_ms: int = 30_000, steal_after_s: float = 2.0, redis_down_limit_s: float = 600):
+    def __init__(self, *, lock_ttl_ms: int = 30_000, steal_after_s: float = 0.5, redis_down_limit_s: float = 600):
         self.lock_ttl_ms = lock_ttl_ms
         self.steal_after_s = steal_after_s  # work nobody started after this long runs in the driver's process
         self.redis_down_limit_s = redis_down_limit_s  # then the execution fails with a clear error
@@ -144,6 +145,10 @@ class Driver:
         self.futures: dict[str, asyncio.Future] = {}
         self.remote: dict[str, tuple] = {}  # key -> (task name, args, task id, since, started event)
         self.callbacks: dict[str, dict] = {}
+        self.chunked: set[str] = set()
+        self.inline: dict[str, dict] = {}
+        self.restarted: set[str] = set()
+        self.slots = 4  # pool processes of the live workers (read from their records)
         self.replay: _Replay | None = None
         self.injecting = False
         self.reseed = False
@@ -182,8 +187,12 @@ class Driver:
             outcome = await self.main
             self.closing = True
             self.wake.set()
-            watcher.cancel()  # it may be blocked reading the inbox; nothing it could still do matters
-            await asyncio.gather(watcher, return_exceptions=True)
+            try:  # wake the watcher from its blocking read of the inbox
+                await self.r.rpush(self.k["inbox"], b'{"wake":1}')
+                await asyncio.wait_for(asyncio.shield(watcher), 2)
+            except (asyncio.TimeoutError, *_CONN_ERRORS):
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
             await writer
             if outcome is None:
                 return None
@@ -219,7 +228,11 @@ class Driver:
                 pipe.get(self.k[part])
             else:
                 pipe.hgetall(self.k[part])
-        req, result, events, res, disp, sleeps = await pipe.execute()
+        pipe.smembers("sy:workers")
+        req, result, events, res, disp, sleeps, workers = await pipe.execute()
+        if workers:
+            alive = await self.r.mget([f"sy:wk:{w.decode()}:alive" for w in workers])
+            self.slots = max(1, sum(int(v) for v in alive if v is not None and v.isdigit()))
         if result is not None or req is None:
             return False
         self.request_text = req.decode()
@@ -343,12 +356,18 @@ class Driver:
         try:
             return await future
         except asyncio.CancelledError:
-            self.to_revoke.append(task_id)  # a Task timeout or StopExecution: the worker stops too
-            self.wake.set()
+            task_id = self.remote[key][2] if key in self.remote else task_id
+            if task_id not in self.chunked or self.abort is not None:
+                self.to_revoke.append(task_id)  # a Task timeout or StopExecution: the worker stops too
+                self.wake.set()
             raise
         finally:
             self.remote.pop(key, None)
             self.futures.pop(key, None)
+
+    def raced(self, key: str) -> bool:
+        """True when ``key``'s work may have run more than once (a restart was reported)."""
+        return key in self.restarted
 
     def _resolve(self, key: str, record: dict) -> None:
         self.results[key] = record
@@ -358,6 +377,7 @@ class Driver:
 
     def _restarted(self, key: str, attempt: int) -> None:
         """A worker died running ``key`` and another began it again: say so in the history."""
+        self.restarted.add(key)
         entry = self.remote.get(key)
         started = entry[4] if entry is not None else None
         if started is None:
@@ -395,6 +415,8 @@ class Driver:
         self.local_busy = False
         if task.exception() is not None:
             log.warning("running work in the driver failed: %s", task.exception())
+        elif not self.closing:
+            self._steal()  # while work waits in the queue, this process keeps helping
 
     # -- callbacks and activities ----------------------------------------------------------
 
@@ -478,11 +500,12 @@ class Driver:
         if not (events or dispatch or sleeps or self.to_revoke):
             return
         self.pending, self.to_dispatch, self.new_sleeps = [], [], {}
+        live = [k for k in dict.fromkeys(dispatch) if k in self.remote]
+        messages = self._messages(live)
         try:
             pipe = self.r.pipeline(transaction=False)
             if events:
                 pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events])
-            live = [k for k in dispatch if k in self.remote]
             if live:
                 pipe.hset(self.k["disp"], mapping={k: self.remote[k][2] for k in live})
             if sleeps:
@@ -494,16 +517,37 @@ class Driver:
             self.reseed = True  # when Redis is back, check whether it kept what we wrote
             raise
         self._to_sink(events)
-        if live:
-            items = [self.remote[k][:3] for k in live if k in self.remote]
+        if messages:
             try:
-                await self.loop.run_in_executor(None, self.publish, items)
+                if len(messages) <= 4:  # a thread hand-off costs more than publishing a few
+                    self.publish(messages)
+                else:
+                    await self.loop.run_in_executor(None, self.publish, messages)
             except Exception:
                 self.to_dispatch[:0] = [k for k in live if k in self.remote]
                 raise redis.ConnectionError("publishing Task work failed") from None
         if self.to_revoke:
             ids, self.to_revoke = self.to_revoke, []
             self.loop.run_in_executor(None, self.revoke, ids)
+
+    def _messages(self, live: list[str]) -> list[tuple[str, list, str]]:
+        """The messages that carry the work for ``live``: one per key, except for many keys at once
+        (a large Map), sent in chunks so there are still several messages per pool process."""
+        single = [k for k in live if self.remote[k][0] != "executor.run_task"]
+        many = [k for k in live if self.remote[k][0] == "executor.run_task"]
+        size = max(1, -(-len(many) // (_MESSAGES_PER_SLOT * self.slots))) if len(many) > 2 * self.slots else 1
+        if size == 1:
+            return [self.remote[k][:3] for k in live]
+        messages = [self.remote[k][:3] for k in single]
+        for i in range(0, len(many), size):
+            chunk, chunk_id = many[i:i + size], uuid.uuid4().hex
+            self.chunked.add(chunk_id)
+            for k in chunk:
+                name, args, _id, since, started = self.remote[k]
+                self.remote[k] = (name, args, chunk_id, since, started)
+                self.dispatched[k] = chunk_id
+            messages.append(("executor.run_tasks", [self.arn, [self.remote[k][1][1:] for k in chunk]], chunk_id))
+        return messages
 
     def _to_sink(self, events: list[dict]) -> None:
         if self.sink is not None and events:
@@ -588,6 +632,8 @@ class Driver:
             message = json.loads(raw)
             if "k" in message:
                 if message["k"] in self.futures:
+                    if "r" in message:  # the record itself (the first recorded wins: check it below)
+                        self.inline[message["k"]] = message["r"]
                     done.append(message["k"])
             elif "restart" in message:
                 self._restarted(message["restart"], message.get("n", 2))
@@ -597,6 +643,16 @@ class Driver:
             await self._fetch_results(done)
 
     async def _fetch_results(self, wanted: list[str]) -> None:
+        # A record that came in the message is the recorded one unless two workers raced (a
+        # redelivery): only then is the hash, where the first record won, read again.
+        racing = [k for k in wanted if k not in self.inline or self.raced(k)]
+        for key in wanted:
+            record = self.inline.pop(key, None)
+            if record is not None and key not in racing:
+                self._resolve(key, record)
+        if not racing:
+            return
+        wanted = racing
         values = await self.r.hmget(self.k["res"], wanted)
         for key, value in zip(wanted, values):
             if value is not None:

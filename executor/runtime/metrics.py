@@ -18,18 +18,19 @@ import redis
 
 from .store import holder_is_dead, keys, sync_client
 
-__all__ = ["runtime_metrics", "connect_worker_signals", "QUEUES"]
+__all__ = ["runtime_metrics", "connect_worker_signals", "QUEUES", "total_slots"]
 
 QUEUES = ("states", "inference")
 _ALIVE_TTL_S = 10
 _WORKERS = "sy:workers"
+_slots = 1
 _connected = False
 _node: str | None = None
 
 
 def runtime_metrics(client: redis.Redis | None = None, queues: tuple[str, ...] = QUEUES) -> dict[str, Any]:
     """Return ``{"time", "queues": {name: depth}, "unacked", "executions_running",
-    "workers": {node: {"running": n, "tasks": {task name: n}}}}`` (one round trip plus one per worker)."""
+    "workers": {node: {"running": n, "concurrency": n, "tasks": {task name: n}}}}`` (three round trips)."""
     client = client or sync_client()
     pipe = client.pipeline(transaction=False)
     for queue in queues:
@@ -43,6 +44,7 @@ def runtime_metrics(client: redis.Redis | None = None, queues: tuple[str, ...] =
     known = sorted(m.decode() for m in members)
     alive = client.mget([f"sy:wk:{node}:alive" for node in known]) if known else []
     nodes = [node for node, flag in zip(known, alive) if flag is not None]
+    slots = {node: flag for node, flag in zip(known, alive) if flag is not None}
     workers: dict[str, Any] = {}
     if nodes:
         pipe = client.pipeline(transaction=False)
@@ -52,9 +54,16 @@ def runtime_metrics(client: redis.Redis | None = None, queues: tuple[str, ...] =
             tasks: dict[str, int] = {}
             for name in busy.values():
                 tasks[name.decode()] = tasks.get(name.decode(), 0) + 1
-            workers[node] = {"running": len(busy), "tasks": tasks}
+            workers[node] = {"running": len(busy), "tasks": tasks, "concurrency": int(slots[node])}
     return {"time": time.time(), "queues": depths, "unacked": unacked, "executions_running": running,
             "workers": workers}
+
+
+def total_slots(client: redis.Redis) -> int:
+    """How many pool processes the live workers have in all (0 when none is known)."""
+    known = [m.decode() for m in client.smembers(_WORKERS)]
+    values = client.mget([f"sy:wk:{node}:alive" for node in known]) if known else []
+    return sum(int(v) for v in values if v is not None and v.isdigit())
 
 
 def connect_worker_signals() -> None:
@@ -80,8 +89,11 @@ def _node_name(sender: Any = None) -> str:
 
 
 def _on_worker_ready(sender=None, **_):
-    global _node
+    global _node, _slots
     _node = getattr(sender, "hostname", None) or _node_name()
+    controller = getattr(sender, "controller", None)
+    _slots = int(getattr(controller, "concurrency", 0) or getattr(getattr(sender, "pool", None), "num_processes", 0)
+                 or 1)
     os.environ["SWITCHYARD_WORKER_NAME"] = _node  # pool processes forked later inherit it
     client = sync_client()
     client.delete(f"sy:wk:{_node}")
@@ -93,7 +105,7 @@ def _keep_alive(node: str) -> None:
     while True:
         try:
             client = sync_client()
-            client.set(f"sy:wk:{node}:alive", os.getpid(), ex=_ALIVE_TTL_S)
+            client.set(f"sy:wk:{node}:alive", _slots, ex=_ALIVE_TTL_S)
             for pid, _task in client.hgetall(f"sy:wk:{node}").items():
                 if holder_is_dead(f"{socket.gethostname()}:{pid.decode()}:x"):
                     client.hdel(f"sy:wk:{node}", pid)

@@ -11,14 +11,16 @@ import asyncio
 import inspect
 import json
 import logging
+import os
 import threading
+import time
 from typing import Any
 
 import redis
 
 from executor.resources import InvocationContext, ResourceFailure, find_invoker, invoke
 
-from .store import claim, dumps_record, keys, owner_id, sync_client
+from .store import RENEW_LUA, dumps_record, holder_is_dead, keys, owner_id, sync_client
 
 __all__ = ["execute_work", "record_result", "CLAIM_TTL_MS", "DONE", "SKIPPED", "BUSY"]
 
@@ -28,13 +30,14 @@ CLAIM_TTL_MS = 10_000
 DONE, SKIPPED, BUSY = "done", "skipped", "busy"
 
 
-def record_result(client: redis.Redis, arn: str, key: str, record: dict) -> bool:
+def record_result(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str | None = None) -> bool:
     """Record ``record`` for ``key`` unless one is there, and wake the driver; True if recorded."""
     pipe = client.pipeline(transaction=False)
     pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
-    pipe.rpush(keys.x(arn, "inbox"), dumps_record({"k": key}))
-    first, _ = pipe.execute()
-    return bool(first)
+    pipe.rpush(keys.x(arn, "inbox"), dumps_record({"k": key, "r": record}))
+    if claim_key is not None:
+        pipe.delete(claim_key)
+    return bool(pipe.execute()[0])
 
 
 def _call(resource: str, parameters: Any, context: InvocationContext) -> Any:
@@ -44,14 +47,61 @@ def _call(resource: str, parameters: Any, context: InvocationContext) -> Any:
     return asyncio.run(invoke(resource, parameters, context))
 
 
-def _renew_claim(client: redis.Redis, claim_key: str, holder: str, stop: threading.Event) -> None:
-    while not stop.wait(CLAIM_TTL_MS / 3000):
-        try:
-            if client.get(claim_key) not in (holder.encode(), None):
-                return
-            client.set(claim_key, holder, px=CLAIM_TTL_MS)
-        except redis.RedisError:
-            continue  # Redis is away: the claim lapses, and the result is still recorded when it is back
+class _Renewer:
+    """One thread per process renews the claims of the work this process runs now."""
+
+    def __init__(self):
+        self.claims: dict[str, tuple[redis.Redis, str]] = {}
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def add(self, client: redis.Redis, claim_key: str, holder: str) -> None:
+        with self.lock:
+            self.claims[claim_key] = (client, holder)
+            if self.thread is None or self.pid != os.getpid():  # a forked child needs its own thread
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._run, name="sy-claims", daemon=True)
+                self.thread.start()
+
+    def remove(self, claim_key: str) -> None:
+        with self.lock:
+            self.claims.pop(claim_key, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(CLAIM_TTL_MS / 3000)
+            with self.lock:
+                claims = list(self.claims.items())
+            for claim_key, (client, holder) in claims:
+                try:
+                    client.eval(RENEW_LUA, 1, claim_key, holder, CLAIM_TTL_MS)
+                except redis.RedisError:
+                    continue  # Redis is away: the claim lapses; the result is still recorded when it is back
+
+
+_renewer = _Renewer()
+
+
+#: Begin the work for ARGV[1] in one round trip: -1 when stopped or already done; 0 when a
+#: live holder claims it; else take the claim and return how many times it has been started.
+_BEGIN_LUA = """
+if redis.call('exists', KEYS[1]) == 1 or redis.call('hexists', KEYS[2], ARGV[1]) == 1 then return -1 end
+local cur = redis.call('get', KEYS[3])
+if cur and cur ~= ARGV[4] then return 0 end
+redis.call('set', KEYS[3], ARGV[2], 'PX', ARGV[3])
+return redis.call('hincrby', KEYS[4], ARGV[1], 1)
+"""
+
+
+def _begin(client: redis.Redis, arn: str, key: str, holder: str) -> int:
+    keys_ = (keys.x(arn, "stop"), keys.x(arn, "res"), keys.run(arn, key), keys.x(arn, "starts"))
+    started = client.eval(_BEGIN_LUA, 4, *keys_, key, holder, CLAIM_TTL_MS, "")
+    if started == 0:
+        current = client.get(keys.run(arn, key))
+        if current is not None and holder_is_dead(current):  # its worker died: take it over now
+            started = client.eval(_BEGIN_LUA, 4, *keys_, key, holder, CLAIM_TTL_MS, current)
+    return int(started)
 
 
 def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
@@ -59,18 +109,16 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
     """Run the work for ``key`` once; returns DONE, SKIPPED (already done, or stopped) or BUSY
     (a live process holds it: try again later)."""
     client = client or sync_client()
-    if client.exists(keys.x(arn, "stop")) or client.hexists(keys.x(arn, "res"), key):
-        return SKIPPED
     holder = owner_id()
-    claim_key = keys.run(arn, key)
-    if not claim(client, claim_key, holder, CLAIM_TTL_MS):
+    starts = _begin(client, arn, key, holder)
+    if starts < 0:
+        return SKIPPED
+    if starts == 0:
         return BUSY
-    starts = client.hincrby(keys.x(arn, "starts"), key, 1)
+    claim_key = keys.run(arn, key)
     if starts > 1:  # a worker died running it: the driver writes the retry into the history
         client.rpush(keys.x(arn, "inbox"), dumps_record({"restart": key, "n": starts}))
-    stop = threading.Event()
-    renewer = threading.Thread(target=_renew_claim, args=(client, claim_key, holder, stop), daemon=True)
-    renewer.start()
+    _renewer.add(client, claim_key, holder)
     context = InvocationContext(
         execution_arn=arn, state_name=meta.get("state_name", ""), attempt=meta.get("attempt", 0),
         task_token=meta.get("task_token"), timeout_seconds=meta.get("timeout_seconds"),
@@ -85,24 +133,19 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
         except Exception as exc:  # an invoker's own bug still ends the Task with a reason
             log.exception("Task work %s of %s raised", key, arn)
             record = {"error": "States.Runtime", "cause": f"{type(exc).__name__}: {exc}"}
-        _record_until_stored(client, arn, key, record)
     finally:
-        stop.set()
-        try:
-            client.delete(claim_key)
-        except redis.RedisError:
-            pass
+        _renewer.remove(claim_key)
+    _record_until_stored(client, arn, key, record, claim_key)
     return DONE
 
 
-def _record_until_stored(client: redis.Redis, arn: str, key: str, record: dict, limit_s: float = 600) -> None:
+def _record_until_stored(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str,
+                         limit_s: float = 600) -> None:
     """Keep trying while Redis is away (a restart): the work is done, and its result must arrive."""
-    import time
-
     deadline = time.monotonic() + limit_s
     while True:
         try:
-            record_result(client, arn, key, record)
+            record_result(client, arn, key, record, claim_key)
             return
         except redis.ConnectionError:
             if time.monotonic() > deadline:

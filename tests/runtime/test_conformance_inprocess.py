@@ -1,4 +1,8 @@
-"""The conformance corpus (recorded on AWS) run through the engine in-process."""
+"""The conformance corpus (recorded on AWS) run through the engine in-process, on both runtimes.
+
+The embedded runtime runs it on its own loop; the Celery runtime through real
+workers on Redis (the ``celery_runtime`` fixture of conftest.py).
+"""
 from __future__ import annotations
 
 import importlib.util
@@ -25,15 +29,19 @@ def _runner_module():
     return module
 
 
-@pytest.fixture(scope="module")
-def results():
+@pytest.fixture(scope="module", params=["embedded", pytest.param("celery", marks=pytest.mark.celery)])
+def results(request):
     run = _runner_module()
-    runtime = EmbeddedRuntime()
+    if request.param == "celery":
+        runtime, owned = request.getfixturevalue("celery_runtime"), False
+    else:
+        runtime, owned = EmbeddedRuntime(), True
     client = InProcessClient(runtime)
     runner = run.Runner(client, timeout_s=30, run_tag="inproc", history=True)
     cases = run.load_cases(str(CORPUS / "cases"), os.environ.get("CONFORMANCE_FILTER"))
     out = [runner.run_case(case) for case in cases]
-    runtime.close()
+    if owned:
+        runtime.close()
     return out
 
 

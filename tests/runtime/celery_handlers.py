@@ -1,0 +1,56 @@
+"""Lambda handlers the Celery tests bind (workers load them through SWITCHYARD_HANDLERS)."""
+from __future__ import annotations
+
+import os
+import time
+
+import redis
+
+from executor.resources.lambdas import handler
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+@handler("echo")
+def echo(event, context):
+    return event
+
+
+@handler("add")
+def add(event, context):
+    return {"sum": event["a"] + event["b"]}
+
+
+@handler("sleep-ms")
+def sleep_ms(event, context):
+    time.sleep(event.get("ms", 10) / 1000)
+    return {"slept": event.get("ms", 10), "i": event.get("i")}
+
+
+@handler("slow-marked")
+def slow_marked(event, context):
+    """Say which process runs it (the test kills that one), then sleep."""
+    client = _redis()
+    client.rpush(f"test:running:{event['tag']}", os.getpid())
+    time.sleep(event.get("seconds", 2))
+    for _ in range(50):  # the Redis restart test takes Redis away meanwhile
+        try:
+            client.incr(f"test:done:{event['tag']}")
+            break
+        except redis.ConnectionError:
+            time.sleep(0.2)
+    return {"tag": event["tag"], "value": event["value"] * 2}
+
+
+@handler("boom")
+def boom(event, context):
+    raise ValueError("boom")
+
+
+@handler("hand-out-token")
+def hand_out_token(event, context):
+    """Publish the task token where the test (the 'external system') can find it."""
+    _redis().rpush(f"test:token:{event['tag']}", event["token"])
+    return {"accepted": True}

@@ -1,0 +1,42 @@
+"""Shared fixtures for the runtime tests: real Celery workers on a dedicated Redis database."""
+from __future__ import annotations
+
+import pytest
+
+from .celery_support import TEST_REDIS_URL, Workers, make_app, redis_answers
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "celery: runs real Celery workers on Redis (deselect: -m 'not celery')")
+
+
+@pytest.fixture(scope="session")
+def celery_redis():
+    """The test Redis database, emptied (only that database) before the run."""
+    if not redis_answers(TEST_REDIS_URL):
+        pytest.skip(f"no Redis answers at {TEST_REDIS_URL}")
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_workers(celery_redis, tmp_path_factory):
+    """Two prefork workers of concurrency 2 on the ``states`` queue, shared by the session."""
+    workers = Workers(TEST_REDIS_URL, log_dir=tmp_path_factory.mktemp("celery-logs"))
+    try:
+        workers.start(count=2, concurrency=2)
+        yield workers
+    finally:
+        workers.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_runtime(celery_workers):
+    from executor.runtime.celery_runtime import CeleryRuntime
+
+    runtime = CeleryRuntime(app=make_app(TEST_REDIS_URL), redis_url=TEST_REDIS_URL, mirror_history=True)
+    yield runtime
+    runtime.close()
