@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 __all__ = ["dumps", "EventLog", "MAX_PAYLOAD_BYTES", "DETAILS_KEYS", "lambda_function_name",
-           "split_resource"]
+           "split_resource", "is_activity", "needs_task_token"]
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 
@@ -80,6 +80,17 @@ def lambda_function_name(resource: str) -> str | None:
     if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
         return parts[6]
     return None
+
+
+def is_activity(resource: str) -> bool:
+    """``arn:aws:states:REGION:ACCOUNT:activity:NAME``."""
+    parts = resource.split(":")
+    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
+
+
+def needs_task_token(resource: str) -> bool:
+    """Whether the task waits for SendTaskSuccess/Failure with a token (callbacks, activities)."""
+    return resource.endswith(".waitForTaskToken") or is_activity(resource)
 
 
 def split_resource(resource: str) -> tuple[str, str]:

@@ -37,6 +37,8 @@ class Hooks:
     rng: random.Random = field(default_factory=random.Random)
     # AWS fails an execution whose history passes 25,000 events; this also ends runaway loops.
     max_events: int = 25000
+    # The token a callback or activity task waits on, from its replay key (``$$.Task.Token``).
+    task_token: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

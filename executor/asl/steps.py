@@ -5,8 +5,8 @@ import asyncio
 from typing import Any
 
 from .choice import parse_timestamp
-from .errors import STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, STATES_TIMEOUT, StatesError
-from .history import dumps, lambda_function_name, split_resource
+from .errors import STATES_HEARTBEAT_TIMEOUT, STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, STATES_TIMEOUT, StatesError
+from .history import dumps, is_activity, lambda_function_name, needs_task_token, split_resource
 from .paths import PathNotFound
 from .scope import JSONATA, TRUNC, Frame, Scope, assign_variables, json_type, runtime_error
 from .states import ChoiceState, FailState, PassState, State, TaskState, WaitState
@@ -139,62 +139,87 @@ class StepsMixin:
         return effective
 
     async def _task(self, state: TaskState, effective: Any, scope: Scope) -> Any:
-        parameters = self._parameters(state, effective, scope)
         log, frame = scope.frame.log, scope.frame
         resource = state.resource
-        function = lambda_function_name(resource)
-        timeout = state.timeout_seconds
-        if callable(timeout):
-            timeout = self._jsonata_number(timeout, effective, scope, "TimeoutSeconds")
-        elif timeout is not None and not isinstance(timeout, (int, float)):
-            timeout = self._number_from_path(state, timeout, effective, scope, "TimeoutSecondsPath")
-        heartbeat = state.heartbeat_seconds
-        if callable(heartbeat):
-            heartbeat = self._jsonata_number(heartbeat, effective, scope, "HeartbeatSeconds")
-        elif heartbeat is not None and not isinstance(heartbeat, (int, float)):
-            heartbeat = self._number_from_path(state, heartbeat, effective, scope, "HeartbeatSecondsPath")
-        if function is not None:
-            details = {"resource": resource, "input": dumps(parameters), "inputDetails": TRUNC}
-            if timeout:
-                details["timeoutInSeconds"] = timeout
-            frame.last = log.add("LambdaFunctionScheduled", frame.last, details)
-            frame.last = log.add("LambdaFunctionStarted", frame.last, None)
-            prefix = "LambdaFunction"
-            base: dict = {}
-        else:
-            rtype, rname = split_resource(resource)
-            base = {"resourceType": rtype, "resource": rname}
-            details = {**base, "region": self.region, "parameters": dumps(parameters)}
-            if timeout:
-                details["timeoutInSeconds"] = timeout
-            if heartbeat:
-                details["heartbeatInSeconds"] = heartbeat
-            frame.last = log.add("TaskScheduled", frame.last, details)
-            frame.last = log.add("TaskStarted", frame.last, dict(base))
-            prefix = "Task"
+        key = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
+        if needs_task_token(resource) and self.hooks.task_token is not None:
+            # $$.Task.Token must be there before Parameters are evaluated.
+            scope.extra = {**(scope.extra or {}), "Task": {"Token": self.hooks.task_token(key)}}
+            scope._context = None
+        parameters = self._parameters(state, effective, scope)
+        timeout = self._seconds(state, state.timeout_seconds, effective, scope, "TimeoutSeconds")
+        heartbeat = self._seconds(state, state.heartbeat_seconds, effective, scope, "HeartbeatSeconds")
+        prefix, base = self._task_scheduled(state, parameters, timeout, heartbeat, frame)
+        started = []
+
+        def mark_started(details: dict | None = None) -> None:
+            """Record the start once: at once for Lambda and integrations, when a worker
+            takes the task for an activity (the runtime calls this)."""
+            if not started:
+                started.append(True)
+                frame.last = log.add(f"{prefix}Started", frame.last,
+                                     details if prefix != "Task" else dict(base))
+
+        if prefix != "Activity":
+            mark_started()
         info = {"execution_arn": self.info.execution_arn, "state_name": state.name,
                 # Stable across re-runs of the same execution: a runtime can replay finished work by it.
-                "key": f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}",
-                "attempt": scope.retry_count, "timeout_seconds": timeout, "heartbeat_seconds": heartbeat,
-                "context": scope.context if resource.endswith(".waitForTaskToken") else None}
+                "key": key, "attempt": scope.retry_count, "timeout_seconds": timeout,
+                "heartbeat_seconds": heartbeat, "started": mark_started,
+                "context": scope.context if needs_task_token(resource) else None}
         try:
             call = self.hooks.invoke(resource, parameters, info)
             result = await (asyncio.wait_for(call, timeout) if timeout else call)
         except asyncio.TimeoutError:
-            details = {**base, "error": STATES_TIMEOUT}
-            frame.last = log.add(f"{prefix}TimedOut", frame.last, details)
+            mark_started({})
+            frame.last = log.add(f"{prefix}TimedOut", frame.last, {**base, "error": STATES_TIMEOUT})
             raise StatesError(STATES_TIMEOUT, None) from None
         except StatesError as exc:
+            mark_started({})
             details = dict(base)
             if exc.error is not None:
                 details["error"] = exc.error
             if exc.cause is not None:
                 details["cause"] = exc.cause
-            frame.last = log.add(f"{prefix}Failed", frame.last, details)
+            timed_out = exc.error in (STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT)
+            frame.last = log.add(f"{prefix}{'TimedOut' if timed_out else 'Failed'}", frame.last, details)
             raise
+        mark_started({})
         frame.last = log.add(f"{prefix}Succeeded", frame.last,
                              {**base, "output": dumps(result), "outputDetails": TRUNC})
         return result
+
+    def _seconds(self, state, value, effective, scope, field_name):
+        """TimeoutSeconds/HeartbeatSeconds: a number, a JSONata expression or a ``...Path``."""
+        if callable(value):
+            return self._jsonata_number(value, effective, scope, field_name)
+        if value is not None and not isinstance(value, (int, float)):
+            return self._number_from_path(state, value, effective, scope, f"{field_name}Path")
+        return value
+
+    def _task_scheduled(self, state, parameters, timeout, heartbeat, frame) -> tuple[str, dict]:
+        """Record the scheduling event AWS records for this kind of resource; returns the
+        event-name prefix (LambdaFunction, Activity or Task) and the details every later
+        event of the task repeats."""
+        resource, log = state.resource, frame.log
+        if lambda_function_name(resource) is not None or is_activity(resource):
+            prefix = "LambdaFunction" if lambda_function_name(resource) is not None else "Activity"
+            details = {"resource": resource, "input": dumps(parameters), "inputDetails": TRUNC}
+            if timeout:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat and prefix == "Activity":
+                details["heartbeatInSeconds"] = heartbeat
+            frame.last = log.add(f"{prefix}Scheduled", frame.last, details)
+            return prefix, {}
+        rtype, rname = split_resource(resource)
+        base = {"resourceType": rtype, "resource": rname}
+        details = {**base, "region": self.region, "parameters": dumps(parameters)}
+        if timeout:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat:
+            details["heartbeatInSeconds"] = heartbeat
+        frame.last = log.add("TaskScheduled", frame.last, details)
+        return "Task", base
 
     @staticmethod
     def _jsonata_number(evaluator, raw_input, scope, field_name, integer=True):

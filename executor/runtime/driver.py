@@ -30,11 +30,11 @@ from typing import Any, Callable
 import redis
 import redis.asyncio as aioredis
 
-from executor.asl import ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
 
 from .base import ExecutionRequest, ExecutionResult
 from .store import RENEW_LUA, RETENTION_SECONDS, TAKEOVER_LUA, dumps_record, holder_is_dead, keys, token_key
-from .tokens import TokenExecution, is_activity, make_token_for
+from .tokens import is_activity, make_token_for
 from .work import BUSY, execute_work
 
 __all__ = ["Driver", "DriverSettings", "INFERENCE_RESOURCES"]
@@ -174,13 +174,13 @@ class Driver:
             except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
                 return await self._finish(Outcome("FAILED", error="States.Runtime", cause=str(exc)))
             hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
-                          rng=random.Random(self.arn))
+                          rng=random.Random(self.arn), task_token=self.token_for)
             info = ExecutionInfo(execution_arn=self.arn, name=self.request.name,
                                  state_machine_arn=self.request.state_machine_arn,
                                  state_machine_name=self.request.state_machine_name,
                                  role_arn=self.request.role_arn, start_time=self.request.start_time,
                                  input=json.loads(self.request.input) if self.request.input else {})
-            self.execution = TokenExecution(machine, info, hooks, self.token_for)
+            self.execution = Execution(machine, info, hooks)
             self.main = asyncio.ensure_future(self._execute())
             writer = asyncio.ensure_future(self._writer())
             watcher = asyncio.ensure_future(self._watcher())
