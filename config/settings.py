@@ -147,6 +147,8 @@ if SWITCHYARD_RUNTIME not in RUNTIME_CHOICES:
 SWITCHYARD_HANDLERS = env_list("SWITCHYARD_HANDLERS", "examples.handlers")
 SWITCHYARD_REGION = os.environ.get("SWITCHYARD_REGION") or "us-east-1"
 SWITCHYARD_ACCOUNT_ID = os.environ.get("SWITCHYARD_ACCOUNT_ID") or "123456789012"
+# How long GetActivityTask waits for a task, in seconds (AWS: 60).
+SWITCHYARD_ACTIVITY_POLL_S = float(os.environ.get("SWITCHYARD_ACTIVITY_POLL_S") or 60)
 # Required from any client that is not on the loopback interface (see designer/auth.py).
 SWITCHYARD_API_TOKEN = os.environ.get("SWITCHYARD_API_TOKEN", "")
 # StartSyncExecution waits at most this long (AWS: 5 minutes for EXPRESS).
