@@ -9,6 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Processes of the state worker that `make run` starts with the Celery runtime.
+STATE_WORKERS ?= 2
 # Where `make test` runs the API tests a second time when PostgreSQL answers.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/switchyard
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
@@ -22,12 +24,17 @@ run:
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_examples
 	@echo "Switchyard at http://$(HOST):$(PORT) (AWS endpoint, REST API at /api/)"
-	@# With the Celery runtime, executions run on workers: start one beside the server, writing
-	@# history straight to the database (SWITCHYARD_SINK), and stop it with the server.
+	@# With the Celery runtime, executions run on workers: start state workers and one inference
+	@# worker beside the server, writing history straight to the database (SWITCHYARD_SINK), and
+	@# stop them with the server.
 	@if [ "$$($(PYTHON) -m config.runtime_choice | head -1)" = "Switchyard runtime: celery" ]; then \
-		SWITCHYARD_SINK=$${SWITCHYARD_SINK:-designer.sink:get_sink} \
-			$(VENV)/bin/celery -A config.celery worker --loglevel WARNING --concurrency 2 & \
-		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		export SWITCHYARD_SINK=$${SWITCHYARD_SINK:-designer.sink:get_sink}; \
+		$(VENV)/bin/celery -A config worker -Q states -c $(STATE_WORKERS) -P prefork --loglevel WARNING \
+			-n states@%h & states=$$!; \
+		$(VENV)/bin/celery -A config worker -Q inference -P threads -c 64 --prefetch-multiplier 1 \
+			--loglevel WARNING -n inference@%h & inference=$$!; \
+		trap 'kill $$states $$inference 2>/dev/null' EXIT INT TERM; \
+		echo "Celery workers: states (pid $$states, concurrency $(STATE_WORKERS)), inference (pid $$inference)"; \
 		$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
 	else \
 		exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \

@@ -23,6 +23,7 @@ TASK_ROUTES = {
     "executor.run_task": {"queue": "states"},
     "executor.run_tasks": {"queue": "states"},
     "executor.run_inference": {"queue": "inference"},
+    "executor.inference.*": {"queue": "inference"},
 }
 
 
@@ -56,7 +57,7 @@ def celery_settings(environ=os.environ) -> dict:
         "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2,
                                       "interval_max": 0.5},
         "worker_hijack_root_logger": False,
-        "include": ["executor.runtime.celery_tasks"],
+        "include": ["executor.runtime.celery_tasks", "executor.inference.celery_tasks"],
     }
 
 
