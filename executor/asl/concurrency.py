@@ -7,7 +7,7 @@ from typing import Any
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
 from .paths import PathNotFound
-from .scope import JSONATA, Fatal, Frame, Scope, gather_fail_fast, jayway, json_type, runtime_error
+from .scope import JSONATA, Fatal, Frame, Scope, coerce_number, gather_fail_fast, jayway, json_type, runtime_error
 from .states import MapState, ParallelState
 
 
@@ -170,20 +170,13 @@ class ConcurrencyMixin:
         except PathNotFound:
             raise runtime_error(state, entered_id, f"The {field_name} field refers to value that does not "
                                                     f"exist in the input: {path.text}") from None
-        if isinstance(value, str):
-            try:
-                value = int(value) if integer else float(value)
-            except ValueError:
-                pass
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok and integer and isinstance(value, float) and not value.is_integer():
-            ok = False
-        if not ok:
+        number = coerce_number(value, integer)
+        if number is None:
             shown = value if isinstance(value, str) else dumps(value)
             kind = "integer" if integer else "float"
             raise runtime_error(state, entered_id, f"The {field_name} field refers to value \"{shown}\" which is "
                                                     f"not a valid {kind}: {path.text}")
-        return int(value) if integer else value
+        return number
 
     @staticmethod
     def _tolerated(failed: int, total: int, count, pct) -> bool:

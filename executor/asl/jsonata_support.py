@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import re
+import threading
 import uuid
 from typing import Any
 
@@ -24,7 +25,6 @@ import jsonatapy
 from . import fields as F
 from .errors import STATES_QUERY_EVALUATION_ERROR, StatesError
 from .payload import compile_payload
-from .retry import Catcher
 from .states import (
     ChoiceBranch,
     ChoiceState,
@@ -37,7 +37,8 @@ from .states import (
     WaitState,
 )
 
-__all__ = ["compile_assign_jsonpath", "compile_jsonata_state", "compile_template", "is_expression"]
+__all__ = ["compile_assign_jsonpath", "compile_jsonata_state", "compile_template", "forget_thread_expressions",
+           "is_expression"]
 
 _EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
 _HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
@@ -121,13 +122,38 @@ def compile_expression(text: str):
     return expr
 
 
+_PER_THREAD = threading.local()
+_PER_THREAD_LIMIT = 4096
+
+
+def _thread_expression(text: str):
+    """This thread's compiled copy of ``text``. jsonatapy's compiled expressions belong to the
+    thread that made them (using or even dropping one elsewhere is an error), so each thread
+    keeps its own, for as long as the thread lives."""
+    cache = getattr(_PER_THREAD, "cache", None)
+    if cache is None:
+        cache = _PER_THREAD.cache = {}
+    expr = cache.get(text)
+    if expr is None:
+        if len(cache) >= _PER_THREAD_LIMIT:
+            cache.clear()
+        expr = cache[text] = compile_expression(text)
+    return expr
+
+
+def forget_thread_expressions() -> None:
+    """Drop this thread's compiled expressions (call it on a thread that is about to end)."""
+    _PER_THREAD.__dict__.pop("cache", None)
+
+
 def _evaluator(source: str, field: str):
     """An evaluator for ``{% source %}`` at ``field`` (e.g. ``Output/result``)."""
     text = source.strip()
-    expr = compile_expression(text)
+    compile_expression(text)  # refuse a bad expression now, at validation
     wants_context = "$states" in text and "context" in text
 
     def evaluate(states: dict, scope) -> Any:
+        expr = _thread_expression(text)
         bound = dict(scope.variables) if scope.variables else {}
         if wants_context:
             states = dict(states)
@@ -204,7 +230,7 @@ def compile_assign_jsonpath(builder, value: Any, path: str):
     return compile_payload(value)
 
 
-def _template(builder, body: dict, key: str, path: str):
+def template_field(builder, body: dict, key: str, path: str):
     if key not in body:
         return None
     try:
@@ -214,42 +240,21 @@ def _template(builder, body: dict, key: str, path: str):
         return None
 
 
-def _assign(builder, body: dict, path: str):
+def assign_field(builder, body: dict, path: str):
     if "Assign" not in body:
         return None
     if not isinstance(body["Assign"], dict):
         builder.problem(f"{path}/Assign", "The field 'Assign' must be a JSON object")
         return None
     check_variable_names(builder, body["Assign"], f"{path}/Assign")
-    return _template(builder, body, "Assign", path)
+    return template_field(builder, body, "Assign", path)
 
 
 def _number_or_expression(builder, body: dict, key: str, path: str, **limits):
     value = body.get(key)
     if is_expression(value):
-        return _template(builder, body, key, path)
+        return template_field(builder, body, key, path)
     return builder.number(body, key, path, **limits)
-
-
-def _catchers(builder, body: dict, path: str) -> tuple:
-    raw = body.get("Catch")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        builder.problem(f"{path}/Catch", "The field 'Catch' must be an array")
-        return ()
-    out = []
-    for i, c in enumerate(raw):
-        cpath = f"{path}/Catch/{i}"
-        if not isinstance(c, dict):
-            builder.problem(cpath, "A catcher must be a JSON object")
-            continue
-        builder.allowed(c, F.CATCHER - {"ResultPath"}, cpath)
-        errors = builder.error_equals(c, cpath, last=i == len(raw) - 1, what="Catcher")
-        nxt = builder.string(c, "Next", cpath, required=True)
-        out.append(Catcher(errors, nxt or "", None, None, _assign(builder, c, cpath),
-                           _template(builder, c, "Output", cpath)))
-    return tuple(out)
 
 
 def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int):
@@ -261,13 +266,13 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
     builder.allowed({k: v for k, v in body.items() if k not in forbidden}, F.JSONATA_STATE_FIELDS[stype], path)
     plain = {k: v for k, v in body.items() if k not in F.JSONPATH_ONLY and k != "Assign"}
     common = builder.common(name, stype, plain, path, "JSONata")
-    common["assign"] = _assign(builder, body, path)
-    common["output"] = _template(builder, body, "Output", path)
+    common["assign"] = assign_field(builder, body, path)
+    common["output"] = template_field(builder, body, "Output", path)
     if stype in ("Task", "Parallel", "Map"):
         common["retry"] = builder.retriers(body, path)
-        common["catch"] = _catchers(builder, body, path)
+        common["catch"] = builder.catchers(body, path, jsonata=True)
     if stype in ("Task", "Parallel"):
-        common["parameters"] = _template(builder, body, "Arguments", path)
+        common["parameters"] = template_field(builder, body, "Arguments", path)
     if stype == "Pass":
         return PassState(**common)
     if stype == "Succeed":
@@ -297,9 +302,9 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
                 continue
             builder.allowed(rule, frozenset({"Condition", "Next", "Assign", "Output", "Comment"}), rpath)
             nxt = builder.string(rule, "Next", rpath, required=True)
-            condition = _template(builder, rule, "Condition", rpath)
-            branches.append(ChoiceBranch(condition, nxt or "", _assign(builder, rule, rpath),
-                                         _template(builder, rule, "Output", rpath)))
+            condition = template_field(builder, rule, "Condition", rpath)
+            branches.append(ChoiceBranch(condition, nxt or "", assign_field(builder, rule, rpath),
+                                         template_field(builder, rule, "Output", rpath)))
         return ChoiceState(**common, choices=tuple(branches), default=builder.string(body, "Default", path))
     if stype == "Wait":
         present = [k for k in ("Seconds", "Timestamp") if k in body]
@@ -312,11 +317,11 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
             if not isinstance(timestamp, str) or parse_timestamp(timestamp) is None:
                 builder.problem(f"{path}/Timestamp", "String does not match RFC3339 timestamp")
         else:
-            timestamp = _template(builder, body, "Timestamp", path)
+            timestamp = template_field(builder, body, "Timestamp", path)
         return WaitState(**common, seconds=seconds, timestamp=timestamp)
     if stype == "Fail":
-        return FailState(**common, error=_template(builder, body, "Error", path),
-                         cause=_template(builder, body, "Cause", path))
+        return FailState(**common, error=template_field(builder, body, "Error", path),
+                         cause=template_field(builder, body, "Cause", path))
     if stype == "Parallel":
         branches = []
         raw = body.get("Branches")
@@ -342,8 +347,8 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
     if body.get("Label") is not None:
         builder.check_label(body["Label"], f"{path}/Label")
     return MapState(**common, processor=processor, mode=mode,
-                    items=_template(builder, body, "Items", path),
-                    item_selector=_template(builder, body, "ItemSelector", path),
+                    items=template_field(builder, body, "Items", path),
+                    item_selector=template_field(builder, body, "ItemSelector", path),
                     max_concurrency=_number_or_expression(builder, body, "MaxConcurrency", path, integer=True,
                                                           minimum=0) or 0,
                     tolerated_failure_count=_number_or_expression(builder, body, "ToleratedFailureCount", path,

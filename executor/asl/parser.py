@@ -288,28 +288,30 @@ class _Builder:
                                backoff if backoff is not None else 2.0, max_delay, jitter))
         return tuple(out)
 
-    def catchers(self, body: dict, path: str) -> tuple[Catcher, ...]:
+    def catchers(self, body: dict, path: str, *, jsonata: bool = False) -> tuple[Catcher, ...]:
         if "Catch" not in body:
             return ()
         raw = body["Catch"]
         if not isinstance(raw, list):
             self.problem(f"{path}/Catch", "The field 'Catch' must be an array")
             return ()
+        from .jsonata_support import assign_field, compile_assign_jsonpath, template_field
         out = []
         for i, c in enumerate(raw):
             cpath = f"{path}/Catch/{i}"
             if not isinstance(c, dict):
                 self.problem(cpath, "A catcher must be a JSON object")
                 continue
-            self.allowed(c, F.CATCHER, cpath)
+            self.allowed(c, F.CATCHER - ({"ResultPath"} if jsonata else {"Output"}), cpath)
             errors = self.error_equals(c, cpath, last=i == len(raw) - 1, what="Catcher")
-            nxt = self.string(c, "Next", cpath, required=True)
-            rp = self.path_field(c, "ResultPath", cpath, reference=True)
-            assign = None
-            if "Assign" in c:
-                from .jsonata_support import compile_assign_jsonpath
-                assign = compile_assign_jsonpath(self, c["Assign"], f"{cpath}/Assign")
-            out.append(Catcher(errors, nxt or "", rp, c.get("ResultPath", "$"), assign))
+            nxt = self.string(c, "Next", cpath, required=True) or ""
+            if jsonata:
+                out.append(Catcher(errors, nxt, None, None, assign_field(self, c, cpath),
+                                   template_field(self, c, "Output", cpath)))
+                continue
+            assign = compile_assign_jsonpath(self, c["Assign"], f"{cpath}/Assign") if "Assign" in c else None
+            out.append(Catcher(errors, nxt, self.path_field(c, "ResultPath", cpath, reference=True),
+                               c.get("ResultPath", "$"), assign))
         return tuple(out)
 
     def error_equals(self, obj: dict, path: str, *, last: bool, what: str) -> tuple[str, ...]:

@@ -165,6 +165,21 @@ def assign_variables(frame: Frame, values: dict) -> None:
                                               f"limit of {MAX_ALL_VARIABLES_BYTES} bytes")
 
 
+def coerce_number(value: Any, integer: bool) -> int | float | None:
+    """A number (numeric strings accepted, as AWS accepts them), or None when it is not one;
+    ``integer`` also refuses fractions."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    if integer:
+        return int(value) if float(value).is_integer() else None
+    return value
+
+
 def json_type(value: Any) -> str:
     if value is None:
         return "null"

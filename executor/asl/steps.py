@@ -8,7 +8,7 @@ from .choice import parse_timestamp
 from .errors import STATES_HEARTBEAT_TIMEOUT, STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, STATES_TIMEOUT, StatesError
 from .history import dumps, is_activity, lambda_function_name, needs_task_token, split_resource
 from .paths import PathNotFound
-from .scope import JSONATA, TRUNC, Frame, Scope, assign_variables, json_type, runtime_error
+from .scope import JSONATA, TRUNC, Frame, Scope, assign_variables, coerce_number, json_type, runtime_error
 from .states import ChoiceState, FailState, PassState, State, TaskState, WaitState
 
 
@@ -224,20 +224,13 @@ class StepsMixin:
     @staticmethod
     def _jsonata_number(evaluator, raw_input, scope, field_name, integer=True):
         value = evaluator({"input": raw_input}, scope)
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                pass
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok and integer and isinstance(value, float) and not value.is_integer():
-            ok = False
-        if not ok:
+        number = coerce_number(value, integer)
+        if number is None:
             raise StatesError("States.QueryEvaluationError", f"The JSONata expression specified for the field "
                               f"'{field_name}' returned an unexpected result type. Expected "
                               f"'{'integer' if integer else 'number'}', but was '{json_type(value)}' for value: "
                               f"{dumps(value)}", location=field_name, evaluation=True)
-        return int(value) if integer else value
+        return number
 
     @property
     def region(self) -> str:

@@ -8,6 +8,7 @@ batches (every event produced in one loop turn is written together).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import json
 import logging
@@ -17,6 +18,7 @@ import time
 from typing import Any
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+from executor.asl.jsonata_support import forget_thread_expressions
 from executor.resources import InvocationContext, ResourceFailure, invoke
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
@@ -83,6 +85,8 @@ class EmbeddedRuntime:
         self._writer.start()
         self._running: dict[str, _Running] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
+        self._closed = False
+        atexit.register(self.close)
 
     # -- the Runtime protocol ------------------------------------------------------
 
@@ -116,8 +120,14 @@ class EmbeddedRuntime:
         done.wait(timeout)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # Compiled JSONata expressions must be dropped by the thread that made them.
+        self._loop.call_soon_threadsafe(forget_thread_expressions)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._writes.put(None)
+        self._thread.join(5)
 
     # -- on the loop ----------------------------------------------------------------
 
