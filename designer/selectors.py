@@ -129,7 +129,8 @@ def metrics_snapshot() -> dict:
     from executor.inference import settings as inference_settings
 
     out: dict = {"runtime": runtime_name(), "inference": inference_metrics.snapshot()}
-    if inference_settings.inference_mode() == "celery":
+    # The batcher runs in the inference worker whenever Celery carries the work.
+    if inference_settings.inference_mode() == "celery" or out["runtime"] == "celery":
         out["inference"] = _remote_inference_metrics()
     runtime_metrics = getattr(get_runtime(), "metrics", None)
     if callable(runtime_metrics):
