@@ -34,26 +34,23 @@ __all__ = [
 
 
 def state_machine_get(*, arn: str) -> StateMachine:
-    """Return the state machine with this ARN."""
-    try:
-        arns.parse_arn(arn, expect=("stateMachine",))
-    except arns.ArnError as exc:
-        raise InvalidArn(str(exc)) from None
-    state_machine = StateMachine.objects.filter(arn=arn).first()
-    if state_machine is None:
-        raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
-    return state_machine
+    """Return the state machine with this ARN; raises InvalidArn or StateMachineDoesNotExist."""
+    return _state_machine_by_arn(arn, lambda: StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'"))
 
 
 def tagged_resource_get(*, arn: str) -> StateMachine:
     """Return the state machine a tag call names; raises InvalidArn or ResourceNotFound."""
+    return _state_machine_by_arn(arn, lambda: ResourceNotFound(f"Resource not found: '{arn}'"))
+
+
+def _state_machine_by_arn(arn: str, missing) -> StateMachine:
     try:
         arns.parse_arn(arn, expect=("stateMachine",))
     except arns.ArnError as exc:
         raise InvalidArn(str(exc)) from None
     state_machine = StateMachine.objects.filter(arn=arn).first()
     if state_machine is None:
-        raise ResourceNotFound(f"Resource not found: '{arn}'")
+        raise missing()
     return state_machine
 
 

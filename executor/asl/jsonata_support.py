@@ -23,6 +23,7 @@ from typing import Any
 import jsonatapy
 
 from . import fields as F
+from .choice import parse_timestamp
 from .errors import STATES_QUERY_EVALUATION_ERROR, StatesError
 from .payload import compile_payload
 from .states import (
@@ -273,67 +274,73 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
         common["catch"] = builder.catchers(body, path, jsonata=True)
     if stype in ("Task", "Parallel"):
         common["parameters"] = template_field(builder, body, "Arguments", path)
-    if stype == "Pass":
-        return PassState(**common)
-    if stype == "Succeed":
-        return SucceedState(**common)
-    if stype == "Task":
-        resource = builder.string(body, "Resource", path, required=True)
-        if "Credentials" in body:
-            creds = body["Credentials"]
-            if not isinstance(creds, dict) or "RoleArn" not in creds:
-                builder.problem(f"{path}/Credentials", "The field 'RoleArn' is required but was missing")
-        return TaskState(**common, resource=resource or "",
-                         timeout_seconds=_number_or_expression(builder, body, "TimeoutSeconds", path, integer=True,
-                                                               minimum=1),
-                         heartbeat_seconds=_number_or_expression(builder, body, "HeartbeatSeconds", path,
-                                                                 integer=True, minimum=1),
-                         credentials=body.get("Credentials"))
-    if stype == "Choice":
-        branches = []
-        choices = body.get("Choices")
-        if not isinstance(choices, list) or not choices:
-            builder.problem(f"{path}/Choices", "The field 'Choices' must be a non-empty array")
-            choices = []
-        for i, rule in enumerate(choices):
-            rpath = f"{path}/Choices/{i}"
-            if not isinstance(rule, dict) or "Condition" not in rule:
-                builder.problem(rpath, "The field 'Condition' is required but was missing")
-                continue
-            builder.allowed(rule, frozenset({"Condition", "Next", "Assign", "Output", "Comment"}), rpath)
-            nxt = builder.string(rule, "Next", rpath, required=True)
-            condition = template_field(builder, rule, "Condition", rpath)
-            branches.append(ChoiceBranch(condition, nxt or "", assign_field(builder, rule, rpath),
-                                         template_field(builder, rule, "Output", rpath)))
-        return ChoiceState(**common, choices=tuple(branches), default=builder.string(body, "Default", path))
-    if stype == "Wait":
-        present = [k for k in ("Seconds", "Timestamp") if k in body]
-        if len(present) != 1:
-            builder.problem(path, "Exactly one of 'Seconds' or 'Timestamp' must be present")
-        seconds = _number_or_expression(builder, body, "Seconds", path, integer=True, minimum=0)
-        timestamp = body.get("Timestamp")
-        if timestamp is not None and not is_expression(timestamp):
-            from .choice import parse_timestamp
-            if not isinstance(timestamp, str) or parse_timestamp(timestamp) is None:
-                builder.problem(f"{path}/Timestamp", "String does not match RFC3339 timestamp")
-        else:
-            timestamp = template_field(builder, body, "Timestamp", path)
-        return WaitState(**common, seconds=seconds, timestamp=timestamp)
-    if stype == "Fail":
-        return FailState(**common, error=template_field(builder, body, "Error", path),
-                         cause=template_field(builder, body, "Cause", path))
-    if stype == "Parallel":
-        branches = []
-        raw = body.get("Branches")
-        if not isinstance(raw, list) or not raw:
-            builder.problem(f"{path}/Branches", "The field 'Branches' must be a non-empty array")
-            raw = []
-        for i, b in enumerate(raw):
-            sub = builder.machine(b, f"{path}/Branches/{i}", depth + 1, "JSONata")
-            if sub is not None:
-                branches.append(sub)
-        return ParallelState(**common, branches=tuple(branches))
-    # Map
+    return _JSONATA_BUILDERS[stype](builder, common, body, path, depth)
+
+
+def _build_pass(builder, common, body, path, depth):
+    return PassState(**common)
+
+
+def _build_succeed(builder, common, body, path, depth):
+    return SucceedState(**common)
+
+
+def _build_fail(builder, common, body, path, depth):
+    return FailState(**common, error=template_field(builder, body, "Error", path),
+                     cause=template_field(builder, body, "Cause", path))
+
+
+def _build_task(builder, common, body, path, depth):
+    resource = builder.string(body, "Resource", path, required=True)
+    if "Credentials" in body:
+        creds = body["Credentials"]
+        if not isinstance(creds, dict) or "RoleArn" not in creds:
+            builder.problem(f"{path}/Credentials", "The field 'RoleArn' is required but was missing")
+    return TaskState(**common, resource=resource or "",
+                     timeout_seconds=_number_or_expression(builder, body, "TimeoutSeconds", path, integer=True,
+                                                           minimum=1),
+                     heartbeat_seconds=_number_or_expression(builder, body, "HeartbeatSeconds", path,
+                                                             integer=True, minimum=1),
+                     credentials=body.get("Credentials"))
+
+
+def _build_choice(builder, common, body, path, depth):
+    branches = []
+    choices = body.get("Choices")
+    if not isinstance(choices, list) or not choices:
+        builder.problem(f"{path}/Choices", "The field 'Choices' must be a non-empty array")
+        choices = []
+    for i, rule in enumerate(choices):
+        rpath = f"{path}/Choices/{i}"
+        if not isinstance(rule, dict) or "Condition" not in rule:
+            builder.problem(rpath, "The field 'Condition' is required but was missing")
+            continue
+        builder.allowed(rule, frozenset({"Condition", "Next", "Assign", "Output", "Comment"}), rpath)
+        nxt = builder.string(rule, "Next", rpath, required=True)
+        branches.append(ChoiceBranch(template_field(builder, rule, "Condition", rpath), nxt or "",
+                                     assign_field(builder, rule, rpath),
+                                     template_field(builder, rule, "Output", rpath)))
+    return ChoiceState(**common, choices=tuple(branches), default=builder.string(body, "Default", path))
+
+
+def _build_wait(builder, common, body, path, depth):
+    if len([k for k in ("Seconds", "Timestamp") if k in body]) != 1:
+        builder.problem(path, "Exactly one of 'Seconds' or 'Timestamp' must be present")
+    seconds = _number_or_expression(builder, body, "Seconds", path, integer=True, minimum=0)
+    timestamp = body.get("Timestamp")
+    if timestamp is not None and not is_expression(timestamp):
+        if not isinstance(timestamp, str) or parse_timestamp(timestamp) is None:
+            builder.problem(f"{path}/Timestamp", "String does not match RFC3339 timestamp")
+    else:
+        timestamp = template_field(builder, body, "Timestamp", path)
+    return WaitState(**common, seconds=seconds, timestamp=timestamp)
+
+
+def _build_parallel(builder, common, body, path, depth):
+    return ParallelState(**common, branches=builder.branches(body, path, depth, "JSONata"))
+
+
+def _build_map(builder, common, body, path, depth):
     key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
     raw = body.get(key)
     mode = "INLINE"
@@ -356,6 +363,10 @@ def compile_jsonata_state(builder, name: str, body: dict, path: str, depth: int)
                     tolerated_failure_percentage=_number_or_expression(builder, body, "ToleratedFailurePercentage",
                                                                        path, minimum=0, maximum=100),
                     item_batcher=body.get("ItemBatcher"), label=body.get("Label"))
+
+
+_JSONATA_BUILDERS = {"Pass": _build_pass, "Succeed": _build_succeed, "Fail": _build_fail, "Task": _build_task,
+                     "Choice": _build_choice, "Wait": _build_wait, "Parallel": _build_parallel, "Map": _build_map}
 
 
 # -- scopes ---------------------------------------------------------------------------------

@@ -492,16 +492,16 @@ class _Builder:
 
     def state_parallel(self, common, body, path, depth):
         self.result_fields(common, body, path)
-        branches = []
+        return ParallelState(**common, branches=self.branches(body, path, depth, common["query_language"]))
+
+    def branches(self, body: dict, path: str, depth: int, query_language: str) -> tuple[StateMachine, ...]:
+        """A Parallel state's Branches, each a state machine of its own."""
         raw = body.get("Branches")
         if not isinstance(raw, list) or not raw:
             self.problem(f"{path}/Branches", "The field 'Branches' must be a non-empty array")
             raw = []
-        for i, b in enumerate(raw):
-            sub = self.machine(b, f"{path}/Branches/{i}", depth + 1, common["query_language"])
-            if sub is not None:
-                branches.append(sub)
-        return ParallelState(**common, branches=tuple(branches))
+        machines = (self.machine(b, f"{path}/Branches/{i}", depth + 1, query_language) for i, b in enumerate(raw))
+        return tuple(m for m in machines if m is not None)
 
     def state_map(self, common, body, path, depth):
         self.result_fields(common, body, path, parameters=False)
