@@ -110,23 +110,22 @@ def _check_string(shape: Shape, value: str, path: str, errors: list[str]) -> Non
 
 
 def _check_size(shape: Shape, value: Any, size: int, path: str, errors: list[str]) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
-        errors.append(f"Value '{_describe(value)}' at '{path}' failed to satisfy constraint: "
-                      f"Member must have length greater than or equal to {low}")
-    elif high is not None and size > high:
-        errors.append(f"Value '{_describe(value)}' at '{path}' failed to satisfy constraint: "
-                      f"Member must have length less than or equal to {high}")
+    _check_bounds(shape, size, f"Value '{_describe(value)}' at '{path}'", "length", errors)
 
 
 def _check_range(shape: Shape, value: int, path: str, errors: list[str]) -> None:
+    _check_bounds(shape, value, f"Value '{value}' at '{path}'", "value", errors)
+
+
+def _check_bounds(shape: Shape, measure: int, subject: str, what: str, errors: list[str]) -> None:
+    """The shape's min/max on a length or a value, in AWS's ValidationException wording."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
-                      f"Member must have value greater than or equal to {low}")
-    elif high is not None and value > high:
-        errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: "
-                      f"Member must have value less than or equal to {high}")
+    if low is not None and measure < low:
+        errors.append(f"{subject} failed to satisfy constraint: Member must have {what} greater than or equal "
+                      f"to {low}")
+    elif high is not None and measure > high:
+        errors.append(f"{subject} failed to satisfy constraint: Member must have {what} less than or equal "
+                      f"to {high}")
 
 
 def _join(path: str, name: str) -> str:

@@ -46,12 +46,7 @@ def _size_details(text: str | None) -> dict[str, bool]:
 
 def execution_description(ex: Execution, *, include_data: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "executionArn": ex.arn,
-        "stateMachineArn": ex.state_machine.arn,
-        "name": ex.name,
-        "status": ex.status,
-        "startDate": ex.start_date,
-        "stopDate": ex.stop_date,
+        **execution_list_item(ex),
         "error": ex.error,
         "cause": ex.cause,
         "traceHeader": ex.trace_header or None,
