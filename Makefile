@@ -24,21 +24,9 @@ run:
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_examples
 	@echo "Switchyard at http://$(HOST):$(PORT) (AWS endpoint, REST API at /api/)"
-	@# With the Celery runtime, executions run on workers: start state workers and one inference
-	@# worker beside the server, writing history straight to the database (SWITCHYARD_SINK), and
-	@# stop them with the server.
-	@if [ "$$($(PYTHON) -m config.runtime_choice | head -1)" = "Switchyard runtime: celery" ]; then \
-		export SWITCHYARD_SINK=$${SWITCHYARD_SINK:-designer.sink:get_sink}; \
-		$(VENV)/bin/celery -A config worker -Q states -c $(STATE_WORKERS) -P prefork --loglevel WARNING \
-			-n states@%h & states=$$!; \
-		$(VENV)/bin/celery -A config worker -Q inference -P threads -c 64 --prefetch-multiplier 1 \
-			--loglevel WARNING -n inference@%h & inference=$$!; \
-		trap 'kill $$states $$inference 2>/dev/null' EXIT INT TERM; \
-		echo "Celery workers: states (pid $$states, concurrency $(STATE_WORKERS)), inference (pid $$inference)"; \
-		$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
-	else \
-		exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application; \
-	fi
+	@# With the Celery runtime, config/serve.py also starts state workers and an inference worker,
+	@# each restarted if it dies, writing history straight to the database; they stop with the server.
+	exec $(PY) -m config.serve --host $(HOST) --port $(PORT) --state-workers $(STATE_WORKERS)
 
 test: deps-dev
 	$(PY) -m pytest

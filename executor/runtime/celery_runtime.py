@@ -27,7 +27,7 @@ from typing import Any
 import redis
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
-from .store import dumps_record, keys, load_result, save_request, sync_client
+from .store import START_GRACE_S, keys, load_result, notify, save_request, sync_client
 from .store import redis_url as default_redis_url
 
 __all__ = ["CeleryRuntime", "ExecutionAlreadyExists", "default_app"]
@@ -87,6 +87,8 @@ class CeleryRuntime:
             self._tracked[arn] = tracked
         pipe = self.client.pipeline(transaction=False)
         pipe.sadd(keys.RUNNING, arn)
+        # Should the start message be lost, or wait long behind other work, a host adopts it then.
+        pipe.zadd(keys.LEASES, {arn: time.time() + START_GRACE_S})
         if self.mirror:
             pipe.sadd(keys.MIRROR, arn)
         pipe.execute()
@@ -120,7 +122,7 @@ class CeleryRuntime:
             return False
         pipe = self.client.pipeline(transaction=False)
         pipe.set(keys.x(execution_arn, "stop"), json.dumps({"error": error, "cause": cause}), nx=True)
-        pipe.rpush(keys.x(execution_arn, "inbox"), dumps_record({"stop": 1}))
+        notify(pipe, execution_arn, {"stop": 1})
         pipe.execute()
         return True
 

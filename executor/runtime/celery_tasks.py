@@ -1,8 +1,9 @@
 """The Celery tasks of the runtime. They take ids and plain JSON, and are idempotent.
 
 ``executor.advance_execution(execution_arn)``
-    Hold the execution (its Redis lock) and drive it to its end
-    (:class:`executor.runtime.driver.Driver`). A redelivered message resumes it by replay.
+    Hand the execution to this process's driver host (:mod:`executor.runtime.host`), which
+    holds its lock and drives it to its end on an event loop beside the pool's work; the
+    message is done at once, so no execution holds a worker while it waits.
 ``executor.run_task(execution_arn, key, resource, parameters, meta)``
     Run one Task's work and record its result for the driver. ``executor.run_inference``
     is the same work, routed to the ``inference`` queue (config/celery.py routes both).
@@ -12,19 +13,19 @@ a live process elsewhere; Redis is away); ASL Retry is the interpreter's.
 """
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
 from typing import Any
 
 import redis
-from celery import shared_task
+from celery import shared_task, signals
 from celery.exceptions import Reject
 
 from . import metrics
-from .driver import Driver, DriverSettings
-from .store import claim, keys, load_request, owner_id, redis_url, sync_client
+from .driver import DriverSettings
+from .host import DriverHost, get_host
+from .store import redis_url
 from .work import BUSY, execute_work
 
 __all__ = ["advance_execution", "run_task", "run_tasks", "run_inference", "worker_sink"]
@@ -52,35 +53,13 @@ def worker_sink() -> Any:
 
 def _settings() -> DriverSettings:
     return DriverSettings(
-        lock_ttl_ms=int(float(os.environ.get("SWITCHYARD_LOCK_TTL_S", "30")) * 1000),
-        steal_after_s=float(os.environ.get("SWITCHYARD_STEAL_AFTER_S", "0.5")),
+        lock_ttl_ms=int(float(os.environ.get("SWITCHYARD_LOCK_TTL_S", "10")) * 1000),
         redis_down_limit_s=float(os.environ.get("SWITCHYARD_REDIS_DOWN_LIMIT_S", "600")),
     )
 
 
-@shared_task(name="executor.advance_execution", bind=True, ignore_result=True)
-def advance_execution(self, execution_arn: str) -> str:
-    """Drive ``execution_arn``; returns what happened (for logs): finished, held, gone, lost."""
-    client = sync_client()
-    settings = _settings()
-    try:
-        request_text, result = client.mget(keys.x(execution_arn, "req"), keys.x(execution_arn, "result"))
-        if result is not None:
-            return "finished"
-        loaded = load_request(request_text)
-        if loaded is None:
-            log.error("advance_execution: no record of %s (Redis lost it?); nothing to run", execution_arn)
-            return "gone"
-        owner = owner_id()
-        if not claim(client, keys.x(execution_arn, "lock"), owner, settings.lock_ttl_ms):
-            # Another live driver holds it (this is a duplicate delivery): look again later, so the
-            # execution is never left without a message should that driver's whole worker vanish.
-            self.apply_async(args=[execution_arn], countdown=settings.lock_ttl_ms / 1000)
-            return "held"
-    except redis.ConnectionError:
-        raise Reject("Redis is away", requeue=True) from None
-    request, secret = loaded
-    app = self.app
+def _make_host(parent_pid: int | None = None) -> DriverHost:
+    from config.celery import app
 
     def publish(items: list[tuple[str, list, str]]) -> None:
         with app.producer_or_acquire() as producer:
@@ -93,10 +72,32 @@ def advance_execution(self, execution_arn: str) -> str:
         except Exception:  # the workers' own check of the stop flag still skips them
             log.warning("revoking %d tasks failed", len(task_ids), exc_info=True)
 
-    driver = Driver(request=request, secret=secret, redis_url=redis_url(), owner=owner, publish=publish,
-                    revoke=revoke, sink=worker_sink(), settings=settings)
-    result = asyncio.run(driver.run())
-    return "lost" if result is None else result.status
+    return DriverHost(redis_url=redis_url(), publish=publish, revoke=revoke, sink=worker_sink(),
+                      settings=_settings(), parent_pid=parent_pid)
+
+
+def host() -> DriverHost:
+    """This process's driver host (made on first use, after the fork)."""
+    return get_host(_make_host)
+
+
+@signals.worker_process_init.connect(weak=False)
+def _start_host(**_kwargs) -> None:
+    # Every state-worker pool process hosts drivers from the start, so that its sweep takes over
+    # executions whose host died even before any new start message arrives.
+    parent = os.getppid()
+    get_host(lambda: _make_host(parent))
+
+
+@shared_task(name="executor.advance_execution", bind=True, ignore_result=True)
+def advance_execution(self, execution_arn: str) -> str:
+    """Hand ``execution_arn`` to this process's driver host and return at once; the message is
+    acknowledged then, and the execution's lease (not the message) guards it from here on.
+    Returns what happened (for logs): adopted, held here, held elsewhere, finished, gone."""
+    try:
+        return host().submit(execution_arn).result(30)
+    except redis.ConnectionError:
+        raise Reject("Redis is away", requeue=True) from None
 
 
 def _run(task, execution_arn: str, key: str, resource: str, parameters: Any, meta: dict) -> str:

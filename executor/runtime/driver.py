@@ -25,17 +25,15 @@ import logging
 import random
 import time
 import uuid
-from typing import Any, Callable
+from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
 
 from .base import ExecutionRequest, ExecutionResult
-from .store import RENEW_LUA, RETENTION_SECONDS, TAKEOVER_LUA, dumps_record, holder_is_dead, keys, token_key
+from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
-from .work import BUSY, execute_work
 
 __all__ = ["Driver", "DriverSettings", "INFERENCE_RESOURCES"]
 
@@ -62,9 +60,8 @@ INFERENCE_RESOURCES = frozenset({"arn:aws:states:::sagemaker:invokeEndpoint",
 class DriverSettings:
     """Tunables, read once per process from the environment by the Celery tasks."""
 
-    def __init__(self, *, lock_ttl_ms: int = 30_000, steal_after_s: float = 0.5, redis_down_limit_s: float = 600):
-        self.lock_ttl_ms = lock_ttl_ms
-        self.steal_after_s = steal_after_s  # work nobody started after this long runs in the driver's process
+    def __init__(self, *, lock_ttl_ms: int = 10_000, redis_down_limit_s: float = 600):
+        self.lock_ttl_ms = lock_ttl_ms  # a dead host's executions are taken over after at most this long
         self.redis_down_limit_s = redis_down_limit_s  # then the execution fails with a clear error
 
 
@@ -119,16 +116,14 @@ class _Replay:
 class Driver:
     """Runs one execution to its end (or until another driver takes it over)."""
 
-    def __init__(self, *, request: ExecutionRequest, secret: str, redis_url: str, owner: str,
-                 publish: Callable[[list[tuple[str, list, str]]], None], revoke: Callable[[list[str]], None],
-                 sink: Any = None, settings: DriverSettings | None = None):
+    def __init__(self, *, request: ExecutionRequest, secret: str, host: Any):
         self.request = request
         self.arn = request.execution_arn
-        self.url = redis_url
-        self.owner = owner
-        self.publish, self.revoke = publish, revoke
-        self.sink = sink
-        self.settings = settings or DriverSettings()
+        self.host = host
+        self.owner = host.owner
+        self.publish, self.revoke = host.publish, host.revoke
+        self.sink = host.sink
+        self.settings = host.settings
         self.token_for = make_token_for(secret, self.arn)
         self.k = {part: keys.x(self.arn, part) for part in keys.ALL}
         # what is recorded (mirrors Redis, so a wiped Redis can be written again)
@@ -152,7 +147,6 @@ class Driver:
         self.replay: _Replay | None = None
         self.injecting = False
         self.reseed = False
-        self.local_busy = False
         self.abort: tuple[str | None, str | None] | None = None
         self.failure: tuple[str, str] | None = None
         self.lost = False
@@ -163,42 +157,32 @@ class Driver:
 
     async def run(self) -> ExecutionResult | None:
         """Run to the end; returns the result, or None when the execution was not ours to finish."""
-        self.r = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+        self.r = self.host.r
         self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
+        if not await self._load():
+            return None
         try:
-            if not await self._load():
-                return None
-            try:
-                machine = parse_definition(self.request.definition, machine_type=self.request.type)
-            except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
-                return await self._finish(Outcome("FAILED", error="States.Runtime", cause=str(exc)))
-            hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
-                          rng=random.Random(self.arn), task_token=self.token_for)
-            info = ExecutionInfo(execution_arn=self.arn, name=self.request.name,
-                                 state_machine_arn=self.request.state_machine_arn,
-                                 state_machine_name=self.request.state_machine_name,
-                                 role_arn=self.request.role_arn, start_time=self.request.start_time,
-                                 input=json.loads(self.request.input) if self.request.input else {})
-            self.execution = Execution(machine, info, hooks)
-            self.main = asyncio.ensure_future(self._execute())
-            writer = asyncio.ensure_future(self._writer())
-            watcher = asyncio.ensure_future(self._watcher())
-            outcome = await self.main
-            self.closing = True
-            self.wake.set()
-            try:  # wake the watcher from its blocking read of the inbox
-                await self.r.rpush(self.k["inbox"], b'{"wake":1}')
-                await asyncio.wait_for(asyncio.shield(watcher), 2)
-            except (asyncio.TimeoutError, *_CONN_ERRORS):
-                watcher.cancel()
-                await asyncio.gather(watcher, return_exceptions=True)
-            await writer
-            if outcome is None:
-                return None
-            return await self._finish(outcome)
-        finally:
-            await self.r.aclose()
+            machine = parse_definition(self.request.definition, machine_type=self.request.type)
+        except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
+            return await self._finish(Outcome("FAILED", error="States.Runtime", cause=str(exc)))
+        hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
+                      rng=random.Random(self.arn), task_token=self.token_for)
+        info = ExecutionInfo(execution_arn=self.arn, name=self.request.name,
+                             state_machine_arn=self.request.state_machine_arn,
+                             state_machine_name=self.request.state_machine_name,
+                             role_arn=self.request.role_arn, start_time=self.request.start_time,
+                             input=json.loads(self.request.input) if self.request.input else {})
+        self.execution = Execution(machine, info, hooks)
+        self.main = asyncio.ensure_future(self._execute())
+        writer = asyncio.ensure_future(self._writer())
+        outcome = await self.main
+        self.closing = True
+        self.wake.set()
+        await writer
+        if outcome is None:
+            return None
+        return await self._finish(outcome)
 
     async def _execute(self) -> Outcome | None:
         try:
@@ -270,6 +254,7 @@ class Driver:
         pipe.set(self.k["result"], json.dumps(result.__dict__), ex=RETENTION_SECONDS)
         pipe.rpush(self.k["fin"], "1")
         pipe.srem(keys.RUNNING, self.arn)
+        pipe.zrem(keys.LEASES, self.arn)
         for part in ("req", "ev", "fin"):
             pipe.expire(self.k[part], RETENTION_SECONDS)
         for part in ("res", "disp", "starts", "sleep", "inbox", "stop", "tok"):
@@ -390,33 +375,6 @@ class Driver:
             self.injecting = False
         log.warning("%s: the work for %s was started again (attempt %d) after its worker was lost",
                     self.arn, key, attempt)
-
-    def _steal(self) -> None:
-        """Run the oldest work nobody began in this process: a pool full of drivers can never deadlock."""
-        if self.local_busy or not self.settings.steal_after_s:
-            return
-        now = time.monotonic()
-        for key, (name, args, _task_id, since, _started) in self.remote.items():
-            if name == "executor.run_task" and now - since >= self.settings.steal_after_s:
-                self.local_busy = True
-                task = self.loop.run_in_executor(None, self._run_here, key, args)
-                task.add_done_callback(self._stolen_done)
-                return
-
-    def _run_here(self, key: str, args: list) -> str:
-        from .store import sync_client
-
-        client = sync_client(self.url)
-        if client.hexists(self.k["starts"], key):  # a worker has it (or had it: then its claim decides)
-            return BUSY
-        return execute_work(*args, client=client)
-
-    def _stolen_done(self, task: asyncio.Future) -> None:
-        self.local_busy = False
-        if task.exception() is not None:
-            log.warning("running work in the driver failed: %s", task.exception())
-        elif not self.closing:
-            self._steal()  # while work waits in the queue, this process keeps helping
 
     # -- callbacks and activities ----------------------------------------------------------
 
@@ -583,40 +541,29 @@ class Driver:
         self.to_dispatch = list(self.remote)  # messages queued in the lost Redis are gone: send again
         self.reseed = False
 
-    # -- the watcher: results, stop, lock, lost work ---------------------------------------------
+    # -- what the host tells the driver ---------------------------------------------------------
 
-    async def _watcher(self) -> None:
-        blocking = aioredis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
-        last_tick = last_poll = 0.0
-        try:
-            while not self.closing:
-                try:
-                    item = await blocking.blpop([self.k["inbox"]], timeout=0.25)
-                    messages = []
-                    if item is not None:
-                        messages.append(item[1])
-                        messages.extend(await self.r.lpop(self.k["inbox"], 1000) or [])
-                    if self.down_since is not None:
-                        self.down_since = None
-                        self.reseed = True
-                        self.wake.set()
-                    await self._handle(messages)
-                    now = time.monotonic()
-                    if now - last_tick >= 0.5:
-                        last_tick = now
-                        await self._tick(poll=now - last_poll >= 2.0)
-                        if now - last_poll >= 2.0:
-                            last_poll = now
-                except _CONN_ERRORS:
-                    self._redis_away()
-                    await asyncio.sleep(0.5)
-        finally:
-            try:
-                await blocking.aclose()
-            except Exception:  # closing a connection cancelled mid-read
-                pass
+    async def deliver(self, messages: list[bytes]) -> None:
+        """Messages from the inbox: Task results, restarts of lost work, a stop."""
+        await self._handle(messages)
 
-    def _redis_away(self) -> None:
+    async def poll_results(self) -> None:
+        """A safety net for wake-ups lost with a restarted Redis: read what was recorded meanwhile."""
+        if self.futures:
+            await self._fetch_results(list(self.futures))
+
+    def stop_requested(self, stop: dict) -> None:
+        if self.abort is None and not self.main.done():
+            self.abort = (stop.get("error"), stop.get("cause"))
+            self.main.cancel()
+
+    def lose(self, holder: bytes | None) -> None:
+        """Another driver holds the lock now (ours lapsed while this process stalled): stop here."""
+        log.error("%s: another driver (%s) holds the execution; this one stops", self.arn, holder)
+        self.lost = True
+        self.main.cancel()
+
+    def redis_away(self) -> None:
         now = time.monotonic()
         if self.down_since is None:
             self.down_since = now
@@ -625,6 +572,12 @@ class Driver:
             self.failure = ("States.Runtime", f"The runtime lost its connection to Redis for more than "
                                               f"{self.settings.redis_down_limit_s:.0f} seconds.")
             self.main.cancel()
+
+    def redis_came_back(self) -> None:
+        """Check whether Redis kept our records (a restart without persistence loses them)."""
+        self.down_since = None
+        self.reseed = True
+        self.wake.set()
 
     async def _handle(self, messages: list[bytes]) -> None:
         done: list[str] = []
@@ -660,25 +613,5 @@ class Driver:
 
     async def _check_stop(self) -> None:
         raw = await self.r.get(self.k["stop"])
-        if raw is not None and self.abort is None and not self.main.done():
-            stop = json.loads(raw)
-            self.abort = (stop.get("error"), stop.get("cause"))
-            self.main.cancel()
-
-    async def _tick(self, poll: bool) -> None:
-        renewed = await self.r.eval(RENEW_LUA, 1, self.k["lock"], self.owner, self.settings.lock_ttl_ms)
-        if renewed == -1:  # Redis lost the lock (a restart): take it back, and check the other records
-            await self.r.eval(TAKEOVER_LUA, 1, self.k["lock"], self.owner, self.settings.lock_ttl_ms, "")
-            self.reseed = True
-            self.wake.set()
-        elif renewed == 0:
-            holder = await self.r.get(self.k["lock"])
-            if not holder_is_dead(holder):
-                log.error("%s: another driver (%s) holds the execution; this one stops", self.arn, holder)
-                self.lost = True
-                self.main.cancel()
-                return
-        await self._check_stop()
-        if poll and self.futures:  # a safety net for wake-ups lost with a restarted Redis
-            await self._fetch_results(list(self.futures))
-        self._steal()
+        if raw is not None:
+            self.stop_requested(json.loads(raw))

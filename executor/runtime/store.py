@@ -17,6 +17,8 @@ key, Wait deadlines, task tokens. Keys (``{arn}`` is the execution ARN):
 ``sy:x:{arn}:stop``   StopExecution's error and cause
 ``sy:x:{arn}:result`` the terminal ExecutionResult; ``:fin`` a list to wake waiters
 ``sy:tok:{token}``    a task token's owner (execution, replay key, heartbeat)
+``sy:leases``         sorted set: execution ARN -> when its holder's lease lapses (epoch s)
+``sy:wake:{holder}``  list of ARNs whose inbox got a message, read by the lock's holder
 
 Locks and claims hold ``host:pid:nonce``; a holder on this host whose process is
 gone is taken over at once, one elsewhere when its TTL lapses.
@@ -36,12 +38,15 @@ from .base import ExecutionRequest, ExecutionResult
 
 __all__ = ["DEFAULT_REDIS_URL", "redis_url", "keys", "token_key", "owner_id", "holder_is_dead",
            "sync_client", "save_request", "load_request", "load_result", "TAKEOVER_LUA", "RENEW_LUA",
-           "claim", "RETENTION_SECONDS"]
+           "claim", "RETENTION_SECONDS", "notify", "START_GRACE_S"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 RETENTION_SECONDS = int(os.environ.get("SWITCHYARD_RETENTION_SECONDS", str(7 * 24 * 3600)))
 
 _HOST = socket.gethostname()
+#: how long a started execution may wait for a host to pick up its start message before any
+#: host's sweep adopts it (a lost message, or every worker busy)
+START_GRACE_S = float(os.environ.get("SWITCHYARD_START_GRACE_S", "10"))
 
 
 def redis_url() -> str:
@@ -58,7 +63,12 @@ class keys:  # noqa: N801 - a namespace of key builders
     def run(arn: str, key: str) -> str:
         return f"sy:x:{arn}:run:{key}"
 
+    @staticmethod
+    def wake(holder: str) -> str:
+        return f"sy:wake:{holder}"
+
     RUNNING = "sy:running"  # executions started and not finished
+    LEASES = "sy:leases"  # executions held (or to be held) by a driver host, by lease expiry
     MIRROR = "sy:mirror"  # executions whose history a web process copies into its sink
 
     #: every per-execution key except the run claims (deleted by the worker that holds them)
@@ -126,6 +136,26 @@ def claim(client: redis.Redis, key: str, holder: str, ttl_ms: int) -> bool:
     if current is not None and holder_is_dead(current):
         return bool(client.eval(TAKEOVER_LUA, 1, key, holder, ttl_ms, current))
     return False
+
+
+#: Append ARGV[1] to the inbox KEYS[1] and wake the holder of the lock KEYS[2] (ARGV[2]: the ARN).
+_NOTIFY_LUA = """
+redis.call('rpush', KEYS[1], ARGV[1])
+local holder = redis.call('get', KEYS[2])
+if holder then redis.call('rpush', 'sy:wake:' .. holder, ARGV[2]) end
+return 1
+"""
+_notify_script: Any = None
+
+
+def notify(client: Any, arn: str, message: dict) -> Any:
+    """Send ``message`` to the driver of ``arn``: queue it in the inbox and wake that driver's host.
+    ``client`` may be a pipeline (then the call is queued with it)."""
+    global _notify_script
+    if _notify_script is None:
+        _notify_script = redis.Redis().register_script(_NOTIFY_LUA)  # no connection: only the hash
+    return _notify_script(keys=[keys.x(arn, "inbox"), keys.x(arn, "lock")], args=[dumps_record(message), arn],
+                          client=client)
 
 
 _clients: dict[str, redis.Redis] = {}

@@ -20,7 +20,7 @@ import redis
 
 from executor.resources import InvocationContext, ResourceFailure, find_invoker, invoke
 
-from .store import RENEW_LUA, dumps_record, holder_is_dead, keys, owner_id, sync_client
+from .store import RENEW_LUA, dumps_record, holder_is_dead, keys, notify, owner_id, sync_client
 
 __all__ = ["execute_work", "record_result", "CLAIM_TTL_MS", "DONE", "SKIPPED", "BUSY"]
 
@@ -34,7 +34,7 @@ def record_result(client: redis.Redis, arn: str, key: str, record: dict, claim_k
     """Record ``record`` for ``key`` unless one is there, and wake the driver; True if recorded."""
     pipe = client.pipeline(transaction=False)
     pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
-    pipe.rpush(keys.x(arn, "inbox"), dumps_record({"k": key, "r": record}))
+    notify(pipe, arn, {"k": key, "r": record})
     if claim_key is not None:
         pipe.delete(claim_key)
     return bool(pipe.execute()[0])
@@ -117,7 +117,7 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
         return BUSY
     claim_key = keys.run(arn, key)
     if starts > 1:  # a worker died running it: the driver writes the retry into the history
-        client.rpush(keys.x(arn, "inbox"), dumps_record({"restart": key, "n": starts}))
+        notify(client, arn, {"restart": key, "n": starts})
     _renewer.add(client, claim_key, holder)
     context = InvocationContext(
         execution_arn=arn, state_name=meta.get("state_name", ""), attempt=meta.get("attempt", 0),

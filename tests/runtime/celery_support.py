@@ -64,12 +64,15 @@ class Workers:
         self.names: list[str] = []
         self.run = uuid.uuid4().hex[:6]
 
-    def start(self, count: int = 1, concurrency: int = 2, queues: str = "states", timeout: float = 40) -> None:
+    def start(self, count: int = 1, concurrency: int = 2, queues: str = "states", timeout: float = 40,
+              supervised: bool = False) -> None:
+        """Start ``count`` workers; ``supervised`` runs each as `make run` does, restarted when it dies."""
         for _ in range(count):
             name = f"w{len(self.procs) + 1}-{self.run}"
             log = open(self.log_dir / f"{name}.log", "ab")
+            wrapper = [sys.executable, "-m", "config.supervise", name, "--"] if supervised else []
             proc = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", str(concurrency),
+                [*wrapper, sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", str(concurrency),
                  "-P", "prefork", "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{name}@%h",
                  "-l", "info"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -57,11 +57,12 @@ def own_redis():
 
 def test_executions_resume_after_redis_restarts_empty(own_redis, tmp_path):
     """Redis is killed while a Task runs and comes back empty: the driver writes its records again,
-    resends the lost work, and the execution ends with the right output and a whole history."""
+    resends the lost work, and the execution ends with the right output and a whole history. The
+    worker runs supervised, as `make run` starts it: Celery's consumer can die with the broker."""
     workers = Workers(URL, log_dir=tmp_path)
     runtime = None
     try:
-        workers.start(count=1, concurrency=3)
+        workers.start(count=1, concurrency=3, supervised=True)
         runtime = CeleryRuntime(app=make_app(URL), redis_url=URL, mirror_history=True)
         tag = uuid.uuid4().hex
         slow = {"Type": "Task", "Resource": LAMBDA + "slow-marked"}
