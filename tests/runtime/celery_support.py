@@ -73,8 +73,8 @@ class Workers:
             wrapper = [sys.executable, "-m", "config.supervise", name, "--"] if supervised else []
             proc = subprocess.Popen(
                 [*wrapper, sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues,
-                 "-c", str(concurrency), "-P", "prefork", "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{name}@%h",
-                 "-l", "info"],
+                 "-c", str(concurrency), "-P", "prefork", "--without-heartbeat", "--without-gossip",
+                 "--without-mingle", "-n", f"{name}@%h", "-l", "info"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             self.procs.append(proc)
             self.names.append(name)
