@@ -55,8 +55,21 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _utf16(text: str) -> bytes:
+    """The key of Java's ``String.compareTo``, which AWS uses: UTF-16 code units.
+
+    Python orders strings by code point, which differs for a character outside
+    the BMP (U+1F600, stored as the surrogates D83D DE00) against one from
+    U+E000 to U+FFFF (U+FF5E): Java puts the emoji first. Big-endian UTF-16
+    bytes compare as the code units do.
+    """
+    return text.encode("utf-16-be", "surrogatepass")
+
+
 def _cmp_string(op):
-    return lambda a, b: isinstance(a, str) and isinstance(b, str) and op(a, b)
+    if op is _eq:  # equality is the same in both orders
+        return lambda a, b: isinstance(a, str) and isinstance(b, str) and a == b
+    return lambda a, b: isinstance(a, str) and isinstance(b, str) and op(_utf16(a), _utf16(b))
 
 
 def _cmp_number(op):

@@ -180,10 +180,14 @@ class ConcurrencyMixin:
 
     @staticmethod
     def _tolerated(failed: int, total: int, count, pct) -> bool:
+        """Whether ``failed`` of ``total`` items stay within every threshold given.
+
+        With both a count and a percentage, the Map fails as soon as either is
+        exceeded (AWS: "If you specify both values, the workflow fails when it
+        exceeds either value"); with neither, one failure fails it.
+        """
         if count is None and pct is None:
             return False
-        if count is not None and failed <= count:
-            return True
-        if pct is not None and total and failed * 100.0 / total <= pct:
-            return True
-        return False
+        if count is not None and failed > count:
+            return False
+        return pct is None or not total or failed * 100.0 / total <= pct

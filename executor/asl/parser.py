@@ -202,7 +202,13 @@ class _Builder:
 
     def state(self, name: str, body: Any, path: str, depth: int, inherited_ql: str) -> State | None:
         if not isinstance(body, dict):
-            self.problem(path, "A state must be a JSON object")
+            if name in F.TOP_LEVEL:  # a machine field put among the states, where it is read as a state
+                every_state_takes_it = all(name in fields for fields in F.STATE_FIELDS.values())
+                where = "the top level of the definition" + (" or in a state" if every_state_takes_it else "")
+                self.problem(path, f"'{name}' is not a state: the field '{name}' belongs at {where}, "
+                                   "not inside 'States'")
+            else:
+                self.problem(path, "A state must be a JSON object")
             return None
         stype = body.get("Type")
         if not isinstance(stype, str) or stype not in F.STATE_FIELDS:

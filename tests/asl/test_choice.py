@@ -50,6 +50,36 @@ def test_each_comparison_operator_and_its_path_form_agree(operator, value, opera
     assert matches({"Variable": "$.v", f"{operator}Path": "$.w"}, {"v": value, "w": operand}) is expected
 
 
+TILDE, GRIN, HAN = "\uff5e", "\U0001f600", "\u4e2d"  # U+FF5E, U+1F600 (surrogates D83D DE00), U+4E2D
+
+
+@pytest.mark.parametrize("operator, value, operand, expected", [
+    ("StringLessThan", GRIN, TILDE, True),  # D83D < FF5E, though U+1F600 > U+FF5E
+    ("StringGreaterThan", TILDE, GRIN, True),
+    ("StringLessThan", TILDE, GRIN, False),
+    ("StringGreaterThan", GRIN, TILDE, False),
+    ("StringLessThanEquals", "a" + GRIN, "a" + TILDE, True),
+    ("StringGreaterThanEquals", "a" + GRIN, "a" + TILDE, False),
+    ("StringLessThan", HAN, GRIN, True),  # both orders agree below the surrogates
+    ("StringLessThan", GRIN, GRIN + "a", True),  # a prefix comes first
+    ("StringEquals", GRIN, GRIN, True),
+    ("StringLessThanEquals", GRIN, GRIN, True),
+])
+def test_string_comparisons_order_by_utf16_code_units_as_java_does(operator, value, operand, expected):
+    assert matches({"Variable": "$.v", operator: operand}, {"v": value}) is expected
+    assert matches({"Variable": "$.v", f"{operator}Path": "$.w"}, {"v": value, "w": operand}) is expected
+
+
+def test_a_choice_state_routes_an_emoji_before_a_fullwidth_tilde():
+    definition = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.v", "StringLessThan": TILDE, "Next": "Before"}],
+              "Default": "After"},
+        "Before": {"Type": "Pass", "Result": "before", "End": True},
+        "After": {"Type": "Pass", "Result": "after", "End": True},
+    }}
+    assert run(definition, {"v": GRIN}).outcome.output == "before"
+
+
 @pytest.mark.parametrize("test, value, expected", [
     ("IsNull", None, True), ("IsNull", 0, False),
     ("IsNumeric", 1.5, True), ("IsNumeric", "1", False), ("IsNumeric", True, False),

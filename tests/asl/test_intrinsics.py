@@ -176,3 +176,9 @@ def test_an_intrinsic_failure_at_run_time_fails_the_execution_and_can_be_caught(
     caught = run(definition, {"list": [1]})
     assert caught.outcome.status == "SUCCEEDED"
     assert caught.outcome.output["Error"] == STATES_INTRINSIC_FAILURE
+
+
+def test_a_path_argument_may_put_a_dot_before_a_bracket_as_jayway_allows():
+    doc = [{"body": "{\"bucket\":\"b\"}"}, {"body": "{}"}]
+    assert call("States.StringToJson($.[0].body)", doc) == {"bucket": "b"}
+    assert call("States.Format('{}', $.abc.['def ghi'])", {"abc": {"def ghi": 1}}) == "1"

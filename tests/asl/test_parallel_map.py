@@ -203,6 +203,29 @@ def test_tolerated_failure_percentage_compares_failures_with_the_item_count():
     assert failed.outcome.error == "States.ExceedToleratedFailureThreshold"
 
 
+@pytest.mark.parametrize("count, percentage, failing, status", [
+    (5, 10, 2, "FAILED"),  # 2 failures are within the count but 20% exceeds 10%
+    (1, 50, 2, "FAILED"),  # 20% is within 50% but 2 failures exceed the count of 1
+    (2, 20, 2, "SUCCEEDED"),  # both thresholds reached, neither exceeded
+    (0, 100, 1, "FAILED"),
+])
+def test_with_both_thresholds_the_map_fails_when_either_is_exceeded(count, percentage, failing, status):
+    gauge = Gauge(fail_when=lambda p: p < failing)
+    outcome = run(map_state(TASK, ToleratedFailureCount=count, ToleratedFailurePercentage=percentage),
+                  list(range(10)), invoke=gauge).outcome
+    assert outcome.status == status
+    if status == "FAILED":
+        assert outcome.error == "States.ExceedToleratedFailureThreshold"
+
+
+def test_with_both_thresholds_read_from_paths_the_map_fails_when_either_is_exceeded():
+    gauge = Gauge(fail_when=lambda p: p < 2)
+    definition = map_state(TASK, ItemsPath="$.items", ToleratedFailureCountPath="$.count",
+                           ToleratedFailurePercentagePath="$.pct")
+    outcome = run(definition, {"items": list(range(10)), "count": 9, "pct": 10}, invoke=gauge).outcome
+    assert outcome.error == "States.ExceedToleratedFailureThreshold"
+
+
 def test_tolerated_failure_count_path_reads_the_threshold_from_the_input():
     gauge = Gauge(fail_when=lambda p: p < 2)
     definition = map_state(TASK, ItemsPath="$.items", ToleratedFailureCountPath="$.tolerate")
