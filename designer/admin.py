@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from designer.models import Execution, HistoryEvent, StateMachine
+from designer.models import AliasRoute, Execution, HistoryEvent, StateMachine, StateMachineAlias, StateMachineVersion
 
 
 @admin.register(StateMachine)
@@ -20,3 +20,21 @@ class ExecutionAdmin(admin.ModelAdmin):
 class HistoryEventAdmin(admin.ModelAdmin):
     list_display = ["execution", "event_id", "type", "timestamp"]
     list_filter = ["type"]
+
+
+@admin.register(StateMachineVersion)
+class StateMachineVersionAdmin(admin.ModelAdmin):
+    list_display = ["state_machine", "number", "description", "created"]
+    search_fields = ["arn"]
+
+
+class AliasRouteInline(admin.TabularInline):
+    model = AliasRoute
+    extra = 0
+
+
+@admin.register(StateMachineAlias)
+class StateMachineAliasAdmin(admin.ModelAdmin):
+    list_display = ["state_machine", "name", "description", "updated"]
+    search_fields = ["arn"]
+    inlines = [AliasRouteInline]

@@ -20,6 +20,8 @@ __all__ = [
     "MissingRequiredParameter",
     "ResourceNotFound",
     "ValidationException",
+    "ConflictException",
+    "ServiceQuotaExceededException",
 ]
 
 
@@ -84,3 +86,15 @@ class ResourceNotFound(ServiceError):
 
 class ValidationException(ServiceError):
     code = "ValidationException"
+
+
+class ConflictException(ServiceError):
+    """A version an alias still routes to, a revision that moved on, an alias asked for twice differently."""
+
+    code = "ConflictException"
+    status = 409  # as AWS's API reference gives it
+
+
+class ServiceQuotaExceededException(ServiceError):
+    code = "ServiceQuotaExceededException"
+    status = 402  # as AWS's API reference gives it

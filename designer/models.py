@@ -1,7 +1,8 @@
-"""State machines, their executions and the executions' history events."""
+"""State machines, their published versions and aliases, their executions and the executions' history events."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class StateMachineType(models.TextChoices):
@@ -28,6 +29,8 @@ class StateMachine(models.Model):
     layout = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=dict, blank=True)
     revision_id = models.CharField(max_length=64, blank=True, default="")
+    # The highest version number ever published: like AWS, a deleted version's number is not reused.
+    last_version_number = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -36,6 +39,68 @@ class StateMachine(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StateMachineVersion(models.Model):
+    """An immutable snapshot of a state machine's revision; its ARN is ``<stateMachineArn>:<number>``."""
+
+    state_machine = models.ForeignKey(StateMachine, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    arn = models.CharField(max_length=300, unique=True)
+    # The definition exactly as it was when published.
+    definition = models.TextField()
+    role_arn = models.CharField(max_length=256)
+    # The revision it was published from: publishing the same revision again returns this version.
+    revision_id = models.CharField(max_length=64, blank=True, default="")
+    description = models.CharField(max_length=256, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["state_machine", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["state_machine", "number"], name="version_number_unique_per_state_machine"),
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class StateMachineAlias(models.Model):
+    """A name that routes executions to one or two versions by weight; its ARN is ``<stateMachineArn>:<name>``."""
+
+    state_machine = models.ForeignKey(StateMachine, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=80)
+    arn = models.CharField(max_length=300, unique=True)
+    description = models.CharField(max_length=256, blank=True, default="")
+    # Set by the services, not auto_now: AWS gives a new alias an updateDate equal to its creationDate.
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["state_machine", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["state_machine", "name"], name="alias_name_unique_per_state_machine"),
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class AliasRoute(models.Model):
+    """One entry of an alias's routingConfiguration, in the order the client gave."""
+
+    alias = models.ForeignKey(StateMachineAlias, on_delete=models.CASCADE, related_name="routes")
+    # RESTRICT: a version an alias routes to cannot go (AWS's ConflictException), but deleting the
+    # state machine takes both its aliases and its versions.
+    version = models.ForeignKey(StateMachineVersion, on_delete=models.RESTRICT, related_name="routes")
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["alias", "id"]
+        constraints = [models.UniqueConstraint(fields=["alias", "version"], name="alias_route_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.alias.name} -> {self.version.number} ({self.weight}%)"
 
 
 class Execution(models.Model):
@@ -54,6 +119,10 @@ class Execution(models.Model):
     start_date = models.DateTimeField()
     stop_date = models.DateTimeField(null=True, blank=True)
     runtime = models.CharField(max_length=16, default="embedded")
+    # The version (and alias) the execution was started through; kept as ARNs because a version
+    # or alias may be deleted while its executions remain, as on AWS.
+    state_machine_version_arn = models.CharField(max_length=300, blank=True, default="")
+    state_machine_alias_arn = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["-start_date", "-id"]

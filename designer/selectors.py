@@ -71,13 +71,21 @@ def execution_get(*, arn: str) -> Execution:
     return execution
 
 
-def execution_list(*, state_machine: StateMachine | None = None, status: str | None = None) -> QuerySet[Execution]:
-    """Return executions, newest first, optionally of one state machine and one status."""
+def execution_list(
+    *, state_machine: StateMachine | None = None, status: str | None = None,
+    version_arn: str | None = None, alias_arn: str | None = None,
+) -> QuerySet[Execution]:
+    """Return executions, newest first, optionally of one state machine, one status, and started
+    through one version or one alias (by ARN)."""
     executions = Execution.objects.select_related("state_machine").order_by("-start_date", "-id")
     if state_machine is not None:
         executions = executions.filter(state_machine=state_machine)
     if status:
         executions = executions.filter(status=status)
+    if version_arn:
+        executions = executions.filter(state_machine_version_arn=version_arn)
+    if alias_arn:
+        executions = executions.filter(state_machine_alias_arn=alias_arn)
     return executions
 
 

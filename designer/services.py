@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from designer import arns
+from designer import arns, version_selectors
 from designer.definitions import definition_check
 from designer.errors import (
     ExecutionAlreadyExists,
@@ -25,7 +25,15 @@ from designer.errors import (
     StateMachineTypeNotSupported,
     ValidationException,
 )
-from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine, StateMachineType
+from designer.models import (
+    Execution,
+    ExecutionStatus,
+    HistoryEvent,
+    StateMachine,
+    StateMachineAlias,
+    StateMachineType,
+    StateMachineVersion,
+)
 from designer.runtime import get_runtime
 from designer.sink import get_sink
 from executor.runtime.base import ExecutionRequest, ExecutionResult
@@ -106,18 +114,23 @@ def state_machine_update(
     """Change the definition, role or layout; return the saved state machine.
 
     Raises InvalidDefinition or InvalidArn; running executions keep the definition they started with.
+    A changed definition or role makes a new revision (``revision_id``), as on AWS.
     """
     fields = ["updated"]
     if definition is not None:
         definition_check(definition, machine_type=state_machine.type)
         if definition != state_machine.definition:
             state_machine.definition = definition
-            state_machine.revision_id = uuid.uuid4().hex
-            fields += ["definition", "revision_id"]
+            fields.append("definition")
     if role_arn is not None:
         _check_role_arn(role_arn)
-        state_machine.role_arn = role_arn
-        fields.append("role_arn")
+        if role_arn != state_machine.role_arn:
+            state_machine.role_arn = role_arn
+            fields.append("role_arn")
+    if "definition" in fields or "role_arn" in fields:
+        # AWS's revision covers what an execution runs with: the definition and the role.
+        state_machine.revision_id = uuid.uuid4().hex
+        fields.append("revision_id")
     if layout is not None:
         state_machine.layout = layout
         fields.append("layout")
@@ -126,7 +139,7 @@ def state_machine_update(
 
 
 def state_machine_delete(*, state_machine: StateMachine) -> None:
-    """Stop the state machine's running executions, then delete it with its executions."""
+    """Stop the state machine's running executions, then delete it with its executions, versions and aliases."""
     for execution in state_machine.executions.filter(status=ExecutionStatus.RUNNING):
         execution_stop(execution=execution, error="States.Aborted", cause="The state machine was deleted")
     state_machine.delete()
@@ -160,40 +173,57 @@ def _check_input(input: str | None) -> str:
     return text
 
 
-def _new_execution(*, state_machine: StateMachine, name: str | None, input: str, trace_header: str) -> Execution:
+def _new_execution(
+    *, state_machine: StateMachine, name: str | None, input: str, trace_header: str,
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
+) -> Execution:
+    """Return an unsaved execution of the state machine, or of ``version`` / a version ``alias`` picks."""
     name = name if name is not None else str(uuid.uuid4())
     _check_name(name)
+    if alias is not None:
+        version = version_selectors.alias_route_pick(alias=alias)
     if state_machine.type == StateMachineType.EXPRESS:
         arn = arns.express_execution_arn(state_machine.name, name, str(uuid.uuid4()))
     else:
         arn = arns.execution_arn(state_machine.name, name)
     return Execution(
-        arn=arn, name=name, state_machine=state_machine, definition=state_machine.definition,
+        arn=arn, name=name, state_machine=state_machine,
+        definition=version.definition if version is not None else state_machine.definition,
         input=input, trace_header=trace_header or "", start_date=timezone.now(),
         status=ExecutionStatus.RUNNING,
+        state_machine_version_arn=version.arn if version is not None else "",
+        state_machine_alias_arn=alias.arn if alias is not None else "",
     )
 
 
 def _request(execution: Execution) -> ExecutionRequest:
     sm = execution.state_machine
+    role_arn = sm.role_arn
+    if execution.state_machine_version_arn:  # a version runs with the role it was published with
+        role_arn = sm.versions.filter(arn=execution.state_machine_version_arn).values_list(
+            "role_arn", flat=True).first() or role_arn
     return ExecutionRequest(
         execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
         name=execution.name, definition=execution.definition, input=execution.input,
-        role_arn=sm.role_arn, start_time=execution.start_date.timestamp(), type=sm.type,
+        role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type,
     )
 
 
 def execution_start(
-    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = ""
+    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = "",
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
 ) -> tuple[Execution, bool]:
     """Start an execution in the background; return ``(execution, started)``.
 
+    It runs the state machine's definition, or that of ``version``, or that of the version
+    ``alias`` picks by weight (the execution records the version's and alias's ARNs).
     Like AWS, the same name and input as a RUNNING execution returns that execution
     (``started`` False); a name already used otherwise raises ExecutionAlreadyExists.
     Also raises InvalidName, InvalidExecutionInput and ValidationException.
     """
     text = _check_input(input)
-    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header)
+    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header,
+                               version=version, alias=alias)
     runtime = get_runtime()
     execution.runtime = runtime.name
     try:
@@ -219,16 +249,19 @@ def _start_in_runtime(runtime, request: ExecutionRequest) -> None:
 
 
 def execution_start_sync(
-    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = ""
+    *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = "",
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
 ) -> tuple[Execution, ExecutionResult]:
-    """Run an EXPRESS execution to its end; return the saved execution and the runtime's result.
+    """Run an EXPRESS execution (of ``version`` or ``alias`` as in execution_start) to its end;
+    return the saved execution and the runtime's result.
 
     Raises StateMachineTypeNotSupported for a STANDARD state machine, and what execution_start raises.
     """
     if state_machine.type != StateMachineType.EXPRESS:
         raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
     text = _check_input(input)
-    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header)
+    execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header,
+                               version=version, alias=alias)
     runtime = get_runtime()
     execution.runtime = runtime.name
     execution.save()

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from designer import selectors, services
-from designer.awsapi.paging import page_offset, page_size
+from designer import selectors, services, version_selectors
+from designer.awsapi.paging import page_of, page_size
 from designer.awsapi.shapes import (
     execution_description,
     execution_list_item,
@@ -22,27 +22,28 @@ def _include_data(params: dict[str, Any]) -> bool:
     return params.get("includedData") != "METADATA_ONLY"
 
 
+def _start_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The state machine (or the version, or the alias, its ARN names) and what the execution starts with."""
+    target = version_selectors.target_get(arn=params["stateMachineArn"])
+    return {
+        "state_machine": target.state_machine,
+        "version": target.version,
+        "alias": target.alias,
+        "name": params.get("name"),
+        "input": params.get("input"),
+        "trace_header": params.get("traceHeader") or "",
+    }
+
+
 def start_execution(params: dict[str, Any]) -> dict[str, Any]:
-    state_machine = selectors.state_machine_get(arn=params["stateMachineArn"])
-    execution, _ = services.execution_start(
-        state_machine=state_machine,
-        name=params.get("name"),
-        input=params.get("input"),
-        trace_header=params.get("traceHeader") or "",
-    )
+    execution, _ = services.execution_start(**_start_params(params))
     return {"executionArn": execution.arn, "startDate": execution.start_date}
 
 
 def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
-    state_machine = selectors.state_machine_get(arn=params["stateMachineArn"])
-    execution, _ = services.execution_start_sync(
-        state_machine=state_machine,
-        name=params.get("name"),
-        input=params.get("input"),
-        trace_header=params.get("traceHeader") or "",
-    )
+    execution, _ = services.execution_start_sync(**_start_params(params))
     body = execution_description(execution, include_data=_include_data(params))
-    for key in ("redriveCount", "redriveStatus"):
+    for key in ("redriveCount", "redriveStatus", "stateMachineVersionArn", "stateMachineAliasArn"):
         body.pop(key, None)  # not members of StartSyncExecution's output
     duration_ms = int(((execution.stop_date or execution.start_date) - execution.start_date).total_seconds() * 1000)
     body["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, duration_ms)}
@@ -69,15 +70,16 @@ def list_executions(params: dict[str, Any]) -> dict[str, Any]:
         raise ResourceNotFound(f"Resource not found: '{params['mapRunArn']}'")
     if not params.get("stateMachineArn"):
         raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
-    state_machine = selectors.state_machine_get(arn=params["stateMachineArn"])
-    scope = f"executions:{state_machine.arn}:{params.get('statusFilter') or ''}"
-    offset, limit = page_offset(params, scope), page_size(params)
-    rows = list(selectors.execution_list(state_machine=state_machine, status=params.get("statusFilter"))
-                [offset: offset + limit + 1])
-    body: dict[str, Any] = {"executions": [execution_list_item(ex) for ex in rows[:limit]]}
-    if len(rows) > limit:
-        body["nextToken"] = selectors.page_token_encode(scope, offset + limit)
-    return body
+    # A version or alias ARN lists the executions started through it.
+    target = version_selectors.target_get(arn=params["stateMachineArn"])
+    scope = f"executions:{target.arn}:{params.get('statusFilter') or ''}"
+    executions = selectors.execution_list(
+        state_machine=target.state_machine, status=params.get("statusFilter"),
+        version_arn=target.version.arn if target.version is not None else None,
+        alias_arn=target.alias.arn if target.alias is not None else None,
+    )
+    rows, token = page_of(params, scope, executions)
+    return {"executions": [execution_list_item(ex) for ex in rows], "nextToken": token}
 
 
 def get_execution_history(params: dict[str, Any]) -> dict[str, Any]:

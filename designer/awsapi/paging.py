@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from designer import selectors
 from designer.errors import InvalidToken
 
-__all__ = ["page_size", "page_offset"]
+__all__ = ["page_size", "page_offset", "page_of"]
 
 _DEFAULT_PAGE = 100
 
@@ -25,3 +27,13 @@ def page_offset(params: dict[str, Any], scope: str) -> int:
     if not isinstance(offset, int) or offset < 0:
         raise InvalidToken(f"Invalid Token: '{token}'")
     return offset
+
+
+def page_of(params: dict[str, Any], scope: str, rows: QuerySet) -> tuple[list, str | None]:
+    """Return the page of ``rows`` that ``maxResults`` and ``nextToken`` ask for, and the token
+    of the next page (None on the last one)."""
+    offset, limit = page_offset(params, scope), page_size(params)
+    page = list(rows[offset: offset + limit + 1])
+    if len(page) > limit:
+        return page[:limit], selectors.page_token_encode(scope, offset + limit)
+    return page, None

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.models import Execution, HistoryEvent, StateMachine
+from designer.models import Execution, HistoryEvent, StateMachine, StateMachineAlias, StateMachineVersion
 
 __all__ = [
     "state_machine_description",
     "state_machine_list_item",
+    "version_description",
+    "version_list_item",
+    "alias_description",
+    "alias_list_item",
     "execution_description",
     "execution_list_item",
     "history_event",
@@ -40,6 +44,39 @@ def state_machine_list_item(sm: StateMachine) -> dict[str, Any]:
     return {"stateMachineArn": sm.arn, "name": sm.name, "type": sm.type, "creationDate": sm.created}
 
 
+def version_description(version: StateMachineVersion) -> dict[str, Any]:
+    """DescribeStateMachine of a version ARN: the version's ARN, definition, role and creation date."""
+    return {
+        **state_machine_description(version.state_machine),
+        "stateMachineArn": version.arn,
+        "definition": version.definition,
+        "roleArn": version.role_arn,
+        "creationDate": version.created,
+        "revisionId": version.revision_id or None,
+        "description": version.description or None,
+    }
+
+
+def version_list_item(version: StateMachineVersion) -> dict[str, Any]:
+    return {"stateMachineVersionArn": version.arn, "creationDate": version.created}
+
+
+def alias_description(alias: StateMachineAlias) -> dict[str, Any]:
+    return {
+        "stateMachineAliasArn": alias.arn,
+        "name": alias.name,
+        "description": alias.description or None,
+        "routingConfiguration": [{"stateMachineVersionArn": route.version.arn, "weight": route.weight}
+                                 for route in alias.routes.select_related("version")],
+        "creationDate": alias.created,
+        "updateDate": alias.updated,
+    }
+
+
+def alias_list_item(alias: StateMachineAlias) -> dict[str, Any]:
+    return {"stateMachineAliasArn": alias.arn, "creationDate": alias.created}
+
+
 def _size_details(text: str | None) -> dict[str, bool]:
     return {"included": text is not None}
 
@@ -61,7 +98,7 @@ def execution_description(ex: Execution, *, include_data: bool = True) -> dict[s
 
 
 def execution_list_item(ex: Execution) -> dict[str, Any]:
-    return {
+    body = {
         "executionArn": ex.arn,
         "stateMachineArn": ex.state_machine.arn,
         "name": ex.name,
@@ -69,6 +106,12 @@ def execution_list_item(ex: Execution) -> dict[str, Any]:
         "startDate": ex.start_date,
         "stopDate": ex.stop_date,
     }
+    # Only for executions started through a version or an alias, as AWS answers.
+    if ex.state_machine_version_arn:
+        body["stateMachineVersionArn"] = ex.state_machine_version_arn
+    if ex.state_machine_alias_arn:
+        body["stateMachineAliasArn"] = ex.state_machine_alias_arn
+    return body
 
 
 def history_event(event: HistoryEvent, *, include_data: bool = True) -> dict[str, Any]:

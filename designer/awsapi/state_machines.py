@@ -3,32 +3,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer import selectors, services
-from designer.awsapi.paging import page_offset, page_size
+from designer import selectors, services, version_selectors, version_services
+from designer.awsapi.paging import page_of
 from designer.awsapi.shapes import (
     state_machine_description,
     state_machine_list_item,
     tags_in,
     tags_out,
+    version_description,
 )
 from designer.definitions import definition_diagnostics
-from designer.errors import MissingRequiredParameter, StateMachineDoesNotExist
+from designer.errors import MissingRequiredParameter, StateMachineDoesNotExist, ValidationException
 
 __all__ = ["ACTIONS"]
 
+
+def _publish(params: dict[str, Any]) -> bool:
+    """Whether to publish a version too; raises ValidationException for a description without it."""
+    publish = bool(params.get("publish"))
+    if params.get("versionDescription") and not publish:
+        raise ValidationException("Version description can only be set when publish is true")
+    return publish
+
+
 def create_state_machine(params: dict[str, Any]) -> dict[str, Any]:
-    state_machine, _ = services.state_machine_create(
-        name=params["name"],
-        definition=params["definition"],
-        role_arn=params["roleArn"],
-        type=params.get("type") or "STANDARD",
-        tags=tags_in(params.get("tags")),
-    )
-    return {"stateMachineArn": state_machine.arn, "creationDate": state_machine.created}
+    create = {
+        "name": params["name"],
+        "definition": params["definition"],
+        "role_arn": params["roleArn"],
+        "type": params.get("type") or "STANDARD",
+        "tags": tags_in(params.get("tags")),
+    }
+    if not _publish(params):
+        state_machine, _ = services.state_machine_create(**create)
+        return {"stateMachineArn": state_machine.arn, "creationDate": state_machine.created}
+    state_machine, version, _ = version_services.state_machine_create_published(
+        version_description=params.get("versionDescription"), **create)
+    return {"stateMachineArn": state_machine.arn, "creationDate": state_machine.created,
+            "stateMachineVersionArn": version.arn}
 
 
 def describe_state_machine(params: dict[str, Any]) -> dict[str, Any]:
-    return state_machine_description(selectors.state_machine_get(arn=params["stateMachineArn"]))
+    """Describe a state machine, or, given a version ARN (``<stateMachineArn>:<n>``), that version."""
+    target = version_selectors.target_get(arn=params["stateMachineArn"])
+    if target.version is not None:
+        return version_description(target.version)
+    if target.alias is not None:
+        raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{target.arn}'")
+    return state_machine_description(target.state_machine)
 
 
 def update_state_machine(params: dict[str, Any]) -> dict[str, Any]:
@@ -36,10 +58,16 @@ def update_state_machine(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("definition") is None and params.get("roleArn") is None and not _other_updates(params):
         raise MissingRequiredParameter("Either the definition, the roleArn, the loggingConfiguration or "
                                        "the tracingConfiguration must be specified")
-    state_machine = services.state_machine_update(
-        state_machine=state_machine, definition=params.get("definition"), role_arn=params.get("roleArn")
-    )
-    return {"updateDate": state_machine.updated, "revisionId": state_machine.revision_id or None}
+    changes = {"state_machine": state_machine, "definition": params.get("definition"),
+               "role_arn": params.get("roleArn")}
+    version = None
+    if _publish(params):
+        state_machine, version = version_services.state_machine_update_published(
+            version_description=params.get("versionDescription"), **changes)
+    else:
+        state_machine = services.state_machine_update(**changes)
+    return {"updateDate": state_machine.updated, "revisionId": state_machine.revision_id or None,
+            "stateMachineVersionArn": version.arn if version is not None else None}
 
 
 def _other_updates(params: dict[str, Any]) -> bool:
@@ -56,13 +84,8 @@ def delete_state_machine(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_state_machines(params: dict[str, Any]) -> dict[str, Any]:
-    offset = page_offset(params, "stateMachines")
-    limit = page_size(params)
-    rows = list(selectors.state_machine_list()[offset: offset + limit + 1])
-    body: dict[str, Any] = {"stateMachines": [state_machine_list_item(sm) for sm in rows[:limit]]}
-    if len(rows) > limit:
-        body["nextToken"] = selectors.page_token_encode("stateMachines", offset + limit)
-    return body
+    rows, token = page_of(params, "stateMachines", selectors.state_machine_list())
+    return {"stateMachines": [state_machine_list_item(sm) for sm in rows], "nextToken": token}
 
 
 def validate_state_machine_definition(params: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from designer import frontend
-from designer.awsapi import activities, executions, state_machines
+from designer.awsapi import activities, executions, state_machines, versions
 from designer.awsapi.protocol import AwsError, error_response, json_response, read_request
 from designer.errors import ServiceError
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["root_view", "ACTIONS"]
 
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    **state_machines.ACTIONS, **executions.ACTIONS, **activities.ACTIONS}
+    **state_machines.ACTIONS, **versions.ACTIONS, **executions.ACTIONS, **activities.ACTIONS}
 
 
 @csrf_exempt

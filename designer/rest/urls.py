@@ -1,11 +1,16 @@
 from django.urls import path
 
-from designer.rest import apis
+from designer.rest import apis, versions
 
 urlpatterns = [
     path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
     path("state-machines/<str:name>/", apis.StateMachineDetailApi.as_view(), name="state-machine-detail"),
     path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
+    path("state-machines/<str:name>/versions/", versions.VersionListApi.as_view(), name="version-list"),
+    path("state-machines/<str:name>/versions/<int:number>/", versions.VersionDetailApi.as_view(),
+         name="version-detail"),
+    path("state-machines/<str:name>/aliases/", versions.AliasListApi.as_view(), name="alias-list"),
+    path("state-machines/<str:name>/aliases/<str:alias>/", versions.AliasDetailApi.as_view(), name="alias-detail"),
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),

@@ -93,6 +93,26 @@ def make_state_machine(sfn):
     return make
 
 
+@pytest.fixture
+def api(client):
+    """Django's test client on the REST API, sending and reading JSON."""
+
+    class Api:
+        def get(self, url, **params):
+            return client.get(url, params)
+
+        def post(self, url, body):
+            return client.post(url, json.dumps(body), content_type="application/json")
+
+        def patch(self, url, body):
+            return client.patch(url, json.dumps(body), content_type="application/json")
+
+        def delete(self, url):
+            return client.delete(url)
+
+    return Api()
+
+
 def wait_for_end(sfn, execution_arn: str, timeout: float = 20.0) -> dict:
     """Poll DescribeExecution until the execution leaves RUNNING; return the description."""
     deadline = time.monotonic() + timeout

@@ -11,26 +11,6 @@ from tests.api.conftest import pass_definition
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def api(client):
-    """Django's test client, sending and reading JSON."""
-
-    class Api:
-        def get(self, url, **params):
-            return client.get(url, params)
-
-        def post(self, url, body):
-            return client.post(url, json.dumps(body), content_type="application/json")
-
-        def patch(self, url, body):
-            return client.patch(url, json.dumps(body), content_type="application/json")
-
-        def delete(self, url):
-            return client.delete(url)
-
-    return Api()
-
-
 def test_a_state_machine_is_created_with_its_layout_kept_out_of_the_definition(api):
     layout = {"Only": {"x": 10, "y": 20}}
     response = api.post(reverse("state-machine-list"), {"name": "drawn", "definition": pass_definition(),
