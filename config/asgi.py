@@ -10,10 +10,12 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from designer.awsapi.asgi import AwsEndpointFastPath  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # SDK calls (POST / with X-Amz-Target) skip the browser middleware; see designer/awsapi/asgi.py.
+        "http": AwsEndpointFastPath(django_asgi_app),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -88,6 +88,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's shared in-memory test database: threads then get real SQLite
     # locking (busy timeout) instead of "database table is locked" errors.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Opening a SQLite connection (and setting its pragmas) costs more than most requests: keep one
+    # per thread. The threads are the server's fixed pool, so the connections are bounded too.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     VAR_DIR.mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from designer.awsapi.protocol import error_response
 
-__all__ = ["LoopbackOrTokenMiddleware", "is_loopback", "request_token"]
+__all__ = ["LoopbackOrTokenMiddleware", "denied_response", "is_loopback", "request_token"]
 
 _SIGV4_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 # The login pages must stay reachable, or nobody could log in from elsewhere.
@@ -43,18 +43,24 @@ def request_token(request: HttpRequest) -> str | None:
     return match.group(1) if match else None
 
 
+def denied_response(request: HttpRequest) -> HttpResponse | None:
+    """Return the 403 answer for a request that may not come in, or None when it may."""
+    if LoopbackOrTokenMiddleware._allowed(request):
+        return None
+    message = ("Requests from beyond this machine need SWITCHYARD_API_TOKEN (as a bearer token "
+               "or as the AWS access key id) or a logged-in user")
+    if request.headers.get("X-Amz-Target"):
+        return error_response("UnrecognizedClientException", message, 403)
+    return JsonResponse({"detail": message}, status=403)
+
+
 class LoopbackOrTokenMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._allowed(request):
-            return self.get_response(request)
-        message = ("Requests from beyond this machine need SWITCHYARD_API_TOKEN (as a bearer token "
-                   "or as the AWS access key id) or a logged-in user")
-        if request.headers.get("X-Amz-Target"):
-            return error_response("UnrecognizedClientException", message, 403)
-        return JsonResponse({"detail": message}, status=403)
+        denied = denied_response(request)
+        return denied if denied is not None else self.get_response(request)
 
     @staticmethod
     def _allowed(request: HttpRequest) -> bool:

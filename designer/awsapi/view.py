@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig
-from django.db import connections
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -52,8 +52,10 @@ async def aws_endpoint(request: HttpRequest) -> HttpResponse:
 
 
 def _call(handler: Callable[[dict[str, Any]], dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    close_old_connections()
     try:
         return handler(params)
     finally:
-        # This thread is outside Django's request cycle, which would otherwise close it.
-        connections.close_all()
+        # This thread is outside Django's request cycle, which would otherwise close the connections
+        # that are past CONN_MAX_AGE (PostgreSQL: each request; SQLite keeps one per thread).
+        close_old_connections()
