@@ -4,8 +4,9 @@ Every Celery setting lives in :func:`celery_settings`, read from the environment
 so a worker started without Django (tests, a worker machine) and the web process
 configure the app identically. Queues:
 
-* ``states``    -- the execution drivers (``executor.advance_execution``) and Task work
-  (``executor.run_task``, and ``executor.run_tasks`` for a chunk of a large Map);
+* ``states``    -- Task work (``executor.run_task``, and ``executor.run_tasks`` for a chunk of a
+  large Map); the pool processes of its workers also host the execution drivers
+  (executor/runtime/host.py), which take new executions from Redis, not from this queue;
 * ``inference`` -- Task work for SageMaker InvokeEndpoint resources
   (``executor.run_inference``), consumed by the batched inference worker.
 """
@@ -19,7 +20,6 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 #: Where each task goes: the only routing table.
 TASK_ROUTES = {
-    "executor.advance_execution": {"queue": "states"},
     "executor.run_task": {"queue": "states"},
     "executor.run_tasks": {"queue": "states"},
     "executor.run_inference": {"queue": "inference"},

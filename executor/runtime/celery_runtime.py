@@ -1,9 +1,9 @@
 """The Celery runtime: executions run on Celery workers, coordinated through Redis.
 
 The process that starts an execution (the web server) only records the request
-and sends one ``executor.advance_execution`` message; a worker's driver holds
-the execution from then on (:mod:`executor.runtime.driver`), so restarting the
-web server stops nothing.
+and queues its ARN (one Redis round trip); the driver host of a state-worker
+process pops it and holds the execution from then on (:mod:`executor.runtime.host`),
+so restarting the web server stops nothing.
 
 Where the history goes:
 
@@ -53,6 +53,23 @@ class _Tracked:
         self.cursor = cursor
 
 
+class _ResultFuture(concurrent.futures.Future):
+    """The result of an execution nobody here copies history for: read from Redis when asked, so
+    that starting thousands of executions costs this process nothing while they run."""
+
+    def __init__(self, runtime: CeleryRuntime, arn: str):
+        super().__init__()
+        self._runtime, self._arn = runtime, arn
+
+    def result(self, timeout: float | None = None) -> ExecutionResult:
+        if not self.done():
+            result = self._runtime.wait(self._arn, timeout if timeout is not None else 365 * 24 * 3600.0)
+            if result is None:
+                raise concurrent.futures.TimeoutError()
+            self.set_result(result)
+        return super().result(0)
+
+
 class CeleryRuntime:
     """The Runtime protocol over Celery workers. Thread-safe."""
 
@@ -77,30 +94,21 @@ class CeleryRuntime:
 
     def start_execution(self, request: ExecutionRequest, sink: ExecutionSink | None = None
                         ) -> concurrent.futures.Future:
-        """Record the request and hand it to a worker; returns a future of the ExecutionResult.
+        """Record the request and queue it for the driver hosts (one Redis round trip); returns a future
+        of the ExecutionResult.
         Raises ExecutionAlreadyExists for an ARN already used, redis.ConnectionError without Redis."""
         arn = request.execution_arn
-        if not save_request(self.client, request):
-            raise ExecutionAlreadyExists(arn)
-        tracked = _Tracked(sink if self.mirror else None)
-        with self._lock:
-            self._tracked[arn] = tracked
-        pipe = self.client.pipeline(transaction=False)
-        pipe.sadd(keys.RUNNING, arn)
         # Should the start message be lost, or wait long behind other work, a host adopts it then.
-        pipe.zadd(keys.LEASES, {arn: time.time() + START_GRACE_S})
+        if not save_request(self.client, request, lease=time.time() + START_GRACE_S, mirror=self.mirror):
+            raise ExecutionAlreadyExists(arn)
+        future: concurrent.futures.Future = _ResultFuture(self, arn)
         if self.mirror:
-            pipe.sadd(keys.MIRROR, arn)
-        pipe.execute()
-        try:
-            self.app.send_task("executor.advance_execution", args=[arn])
-        except Exception as exc:
-            self.client.delete(keys.x(arn, "req"))
+            tracked = _Tracked(sink)
+            future = tracked.future
             with self._lock:
-                self._tracked.pop(arn, None)
-            raise redis.ConnectionError(f"cannot send the execution to the Celery workers: {exc}") from exc
+                self._tracked[arn] = tracked
         self._wake.set()
-        return tracked.future
+        return future
 
     def run_sync(self, request: ExecutionRequest, sink: ExecutionSink | None = None,
                  timeout: float | None = None) -> ExecutionResult:

@@ -1,9 +1,9 @@
 """The Celery tasks of the runtime. They take ids and plain JSON, and are idempotent.
 
-``executor.advance_execution(execution_arn)``
-    Hand the execution to this process's driver host (:mod:`executor.runtime.host`), which
-    holds its lock and drives it to its end on an event loop beside the pool's work; the
-    message is done at once, so no execution holds a worker while it waits.
+Executions themselves are no Celery tasks: every state-worker pool process runs a driver
+host (:mod:`executor.runtime.host`) beside the pool's work, which pops new executions from
+``sy:starts`` and drives them on an event loop, so no execution holds a worker while it waits.
+
 ``executor.run_task(execution_arn, key, resource, parameters, meta)``
     Run one Task's work and record its result for the driver. ``executor.run_inference``
     is the same work, routed to the ``inference`` queue (config/celery.py routes both).
@@ -20,7 +20,6 @@ from typing import Any
 
 import redis
 from celery import shared_task, signals
-from celery.exceptions import Reject
 
 from . import metrics
 from .driver import DriverSettings
@@ -28,7 +27,7 @@ from .host import DriverHost, get_host
 from .store import redis_url
 from .work import BUSY, execute_work
 
-__all__ = ["advance_execution", "run_task", "run_tasks", "run_inference", "worker_sink"]
+__all__ = ["host", "run_task", "run_tasks", "run_inference", "worker_sink"]
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +86,6 @@ def _start_host(**_kwargs) -> None:
     # executions whose host died even before any new start message arrives.
     parent = os.getppid()
     get_host(lambda: _make_host(parent))
-
-
-@shared_task(name="executor.advance_execution", bind=True, ignore_result=True)
-def advance_execution(self, execution_arn: str) -> str:
-    """Hand ``execution_arn`` to this process's driver host and return at once; the message is
-    acknowledged then, and the execution's lease (not the message) guards it from here on.
-    Returns what happened (for logs): adopted, held here, held elsewhere, finished, gone."""
-    try:
-        return host().submit(execution_arn).result(30)
-    except redis.ConnectionError:
-        raise Reject("Redis is away", requeue=True) from None
 
 
 def _run(task, execution_arn: str, key: str, resource: str, parameters: Any, meta: dict) -> str:

@@ -1,7 +1,7 @@
 """The driver: the one process that holds an execution and decides its next steps.
 
-A driver runs inside the Celery task ``executor.advance_execution``. It runs the
-interpreter on its own event loop, so Choice, Pass, Wait, Parallel and Map are
+A driver runs on the driver host of a state-worker process (:mod:`executor.runtime.host`),
+beside the drivers of other executions. It runs the interpreter on the host's event loop, so Choice, Pass, Wait, Parallel and Map are
 decided in-process; only work leaves it: each Task's invoke is sent as an
 ``executor.run_task`` message and awaited without blocking the loop (results
 come back through the execution's Redis inbox).

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 _CONN_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 _SWEEP_BATCH = 200
+#: starts popped at once: enough to keep the loop busy, few enough to spread them over hosts
+_STARTS_PER_READ = 16
 
 
 class DriverHost:
@@ -64,7 +66,8 @@ class DriverHost:
     # -- from any thread ---------------------------------------------------------------
 
     def submit(self, execution_arn: str) -> concurrent.futures.Future:
-        """Take the execution if nobody live holds it; the future says "adopted" or why not."""
+        """Take the execution if nobody live holds it (its start was lost, say); the future says
+        "adopted" or why not. Executions normally arrive through ``sy:starts``."""
         return asyncio.run_coroutine_threadsafe(self._adopt(execution_arn), self.loop)
 
     def holds(self, execution_arn: str) -> bool:
@@ -123,11 +126,17 @@ class DriverHost:
     # -- waking drivers -------------------------------------------------------------------
 
     async def _wake_loop(self) -> None:
+        """Pop wake-ups for drivers held here and executions to start, both in one blocking read."""
         blocking = aioredis.Redis.from_url(self.url, socket_timeout=10, socket_connect_timeout=5)
         while True:
             try:
-                item = await blocking.blpop([self.wake_key], timeout=1)
+                item = await blocking.blpop([self.wake_key, keys.STARTS], timeout=1)
                 if item is None:
+                    continue
+                if item[0].decode() == keys.STARTS:
+                    more = await self.r.lpop(keys.STARTS, _STARTS_PER_READ - 1) or []
+                    for raw in [item[1], *more]:
+                        self.loop.create_task(self._adopt(raw.decode()))
                     continue
                 arns = [item[1]] + (await self.r.lpop(self.wake_key, 1000) or [])
                 await self._drain(list(dict.fromkeys(a.decode() for a in arns)))

@@ -17,6 +17,7 @@ key, Wait deadlines, task tokens. Keys (``{arn}`` is the execution ARN):
 ``sy:x:{arn}:stop``   StopExecution's error and cause
 ``sy:x:{arn}:result`` the terminal ExecutionResult; ``:fin`` a list to wake waiters
 ``sy:tok:{token}``    a task token's owner (execution, replay key, heartbeat)
+``sy:starts``         list of execution ARNs to start, popped by the driver hosts
 ``sy:leases``         sorted set: execution ARN -> when its holder's lease lapses (epoch s)
 ``sy:wake:{holder}``  list of ARNs whose inbox got a message, read by the lock's holder
 
@@ -69,6 +70,7 @@ class keys:  # noqa: N801 - a namespace of key builders
 
     RUNNING = "sy:running"  # executions started and not finished
     LEASES = "sy:leases"  # executions held (or to be held) by a driver host, by lease expiry
+    STARTS = "sy:starts"  # executions to start: the first driver host that pops one adopts it
     MIRROR = "sy:mirror"  # executions whose history a web process copies into its sink
 
     #: every per-execution key except the run claims (deleted by the worker that holds them)
@@ -173,11 +175,28 @@ def sync_client(url: str | None = None) -> redis.Redis:
     return client
 
 
-def save_request(client: redis.Redis, request: ExecutionRequest) -> bool:
-    """Store the request with a fresh secret (for task tokens); False if the execution exists."""
+#: Record the request KEYS[1] = ARGV[1] unless it exists (0); then list it as running (KEYS[2]),
+#: give it a start lease (KEYS[3], score ARGV[3]), queue it for the driver hosts (KEYS[5]) and,
+#: with ARGV[4] == "1", list it for mirroring.
+_SAVE_LUA = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+redis.call('sadd', KEYS[2], ARGV[2])
+redis.call('zadd', KEYS[3], ARGV[3], ARGV[2])
+if ARGV[4] == '1' then redis.call('sadd', KEYS[4], ARGV[2]) end
+redis.call('rpush', KEYS[5], ARGV[2])
+return 1
+"""
+
+
+def save_request(client: redis.Redis, request: ExecutionRequest, *, lease: float = 0.0, mirror: bool = False) -> bool:
+    """Store the request with a fresh secret (for task tokens), list it as running with a start
+    lease that lapses at ``lease`` (epoch s) and queue it for a driver host, in one round trip;
+    False if the execution exists."""
     record = asdict(request)
     record["secret"] = uuid.uuid4().hex
-    return bool(client.set(keys.x(request.execution_arn, "req"), json.dumps(record), nx=True))
+    arn = request.execution_arn
+    return bool(client.eval(_SAVE_LUA, 5, keys.x(arn, "req"), keys.RUNNING, keys.LEASES, keys.MIRROR, keys.STARTS,
+                            json.dumps(record), arn, lease, "1" if mirror else "0"))
 
 
 def load_request(record_text: str | bytes | None) -> tuple[ExecutionRequest, str] | None:
