@@ -31,8 +31,9 @@ class ParsedArn:
 
 ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):states:([a-z0-9-]+):(\d{12}):([A-Za-z]+):(.+)$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/.+$")
-# AWS: names may not hold whitespace, brackets, wildcards, these specials or control characters.
-_INVALID_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]")
+# AWS: names may not hold whitespace, brackets, wildcards, these specials or control characters;
+# nor lone surrogates, which no database can store (designer/storable.py).
+_INVALID_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ud800-\udfff]")
 
 
 def _prefix() -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "ExecutionDoesNotExist",
     "MissingRequiredParameter",
     "ResourceNotFound",
+    "TooManyTags",
     "ValidationException",
 ]
 
@@ -84,3 +85,7 @@ class ResourceNotFound(ServiceError):
 
 class ValidationException(ServiceError):
     code = "ValidationException"
+
+
+class TooManyTags(ServiceError):
+    code = "TooManyTags"

@@ -23,11 +23,13 @@ from designer.errors import (
     InvalidName,
     StateMachineAlreadyExists,
     StateMachineTypeNotSupported,
+    TooManyTags,
     ValidationException,
 )
 from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine, StateMachineType
 from designer.runtime import get_runtime
 from designer.sink import get_sink
+from designer.storable import escape_unstorable, first_unstorable
 from executor.runtime.base import ExecutionRequest, ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -41,22 +43,38 @@ __all__ = [
     "execution_start",
     "execution_start_sync",
     "execution_stop",
+    "execution_fail_unrecorded",
     "MAX_INPUT_BYTES",
+    "MAX_TAGS",
 ]
 
-# AWS's quota on an execution's input.
+# AWS's quotas on an execution's input and on the tags of one resource.
 MAX_INPUT_BYTES = 256 * 1024
+MAX_TAGS = 50
 _STOP_WAIT_S = 5.0
 
 
 def _check_name(name: str) -> None:
     if not arns.is_valid_name(name):
-        raise InvalidName(f"Invalid Name: '{name}'")
+        raise InvalidName(f"Invalid Name: '{escape_unstorable(name)}'")
 
 
 def _check_role_arn(role_arn: str) -> None:
-    if not arns.ROLE_ARN_RE.match(role_arn):
-        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {role_arn}'")
+    if not arns.ROLE_ARN_RE.match(role_arn) or first_unstorable(role_arn):
+        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {escape_unstorable(role_arn)}'")
+
+
+def _check_storable(value: object, field: str) -> None:
+    problem = first_unstorable(value, field)
+    if problem:
+        raise ValidationException(f"1 validation error detected: Value at '{field}' failed to satisfy constraint: "
+                                  f"Member must not contain {problem}")
+
+
+def _check_tags(arn: str, tags: dict[str, str]) -> None:
+    _check_storable(tags, "tags")
+    if len(tags) > MAX_TAGS:
+        raise TooManyTags(f"Too many tags: '{arn}' would have {len(tags)} tags; the limit is {MAX_TAGS}")
 
 
 def state_machine_create(
@@ -80,6 +98,8 @@ def state_machine_create(
         raise ValidationException(f"Value '{type}' at 'type' failed to satisfy constraint")
     definition_check(definition, machine_type=type)
     arn = arns.state_machine_arn(name)
+    _check_tags(arn, dict(tags or {}))
+    _check_storable(layout or {}, "layout")
     existing = StateMachine.objects.filter(name=name).first()
     if existing is None:
         try:
@@ -119,6 +139,7 @@ def state_machine_update(
         state_machine.role_arn = role_arn
         fields.append("role_arn")
     if layout is not None:
+        _check_storable(layout, "layout")
         state_machine.layout = layout
         fields.append("layout")
     state_machine.save(update_fields=fields)
@@ -133,8 +154,10 @@ def state_machine_delete(*, state_machine: StateMachine) -> None:
 
 
 def state_machine_tag(*, state_machine: StateMachine, tags: dict[str, str]) -> StateMachine:
-    """Add or replace tags; return the state machine."""
-    state_machine.tags = {**state_machine.tags, **tags}
+    """Add or replace tags; return the state machine. Raises TooManyTags past AWS's 50."""
+    merged = {**state_machine.tags, **tags}
+    _check_tags(state_machine.arn, merged)
+    state_machine.tags = merged
     state_machine.save(update_fields=["tags", "updated"])
     return state_machine
 
@@ -154,15 +177,20 @@ def _check_input(input: str | None) -> str:
             f"Member must have length less than or equal to {MAX_INPUT_BYTES}"
         )
     try:
-        json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{exc}'") from exc
+    problem = first_unstorable(value)
+    if problem:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: 'The input holds {problem}, "
+                                    "which Switchyard does not accept'")
     return text
 
 
 def _new_execution(*, state_machine: StateMachine, name: str | None, input: str, trace_header: str) -> Execution:
     name = name if name is not None else str(uuid.uuid4())
     _check_name(name)
+    _check_storable(trace_header or "", "traceHeader")
     if state_machine.type == StateMachineType.EXPRESS:
         arn = arns.express_execution_arn(state_machine.name, name, str(uuid.uuid4()))
     else:
@@ -264,6 +292,7 @@ def execution_stop(*, execution: Execution, error: str | None = None, cause: str
     The runtime that holds the execution records ExecutionAborted; one that does not hold it
     (the server restarted, say) leaves the history to be closed here.
     """
+    _check_storable({"error": error or "", "cause": cause or ""}, "$")
     if execution.status != ExecutionStatus.RUNNING:
         return execution
     held = False
@@ -312,3 +341,20 @@ def _abort_without_runtime(arn: str, *, error: str | None, cause: str | None) ->
 def _fail_without_runtime(arn: str, *, error: str, cause: str) -> None:
     _close_history(arn, status=ExecutionStatus.FAILED, event_type="ExecutionFailed",
                    details_key="executionFailedEventDetails", details={"error": error, "cause": cause})
+
+
+def execution_fail_unrecorded(*, arn: str, problem: str) -> None:
+    """Fail a RUNNING execution whose history could not be written, loudly and in order.
+
+    For the sink, when an event or a result cannot be stored: the runtime is told to stop
+    the execution, and its history is closed with ExecutionFailed (States.Runtime) right
+    after the last stored event, so the status never lags behind the history. Events that
+    the runtime sends afterwards must be dropped (the execution is no longer RUNNING).
+    """
+    cause = f"Switchyard could not store this execution's history: {problem}"
+    try:
+        get_runtime().stop_execution(arn, "States.Runtime", cause)
+    except Exception:
+        logger.exception("The runtime failed to stop %s", arn)
+    logger.error("Failing %s: %s", arn, cause)
+    _fail_without_runtime(arn, error="States.Runtime", cause=cause)
