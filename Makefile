@@ -27,7 +27,7 @@ run:
 	@# With the Celery runtime, executions run on workers: start state workers and one inference
 	@# worker beside the server, writing history straight to the database (SWITCHYARD_SINK), and
 	@# stop them with the server.
-	@if [ "$$($(PYTHON) -m config.runtime_choice | head -1)" = "Switchyard runtime: celery" ]; then \
+	@if [ "$$($(PYTHON) -m config.runtime_choice --name)" = "celery" ]; then \
 		export SWITCHYARD_SINK=$${SWITCHYARD_SINK:-designer.sink:get_sink}; \
 		$(VENV)/bin/celery -A config worker -Q states -c $(STATE_WORKERS) -P prefork --loglevel WARNING \
 			-n states@%h & states=$$!; \
