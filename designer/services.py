@@ -71,8 +71,23 @@ def _check_storable(value: object, field: str) -> None:
                                   f"Member must not contain {problem}")
 
 
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
+_TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
+
+
+def _tag_text_ok(text: str) -> bool:
+    """AWS: tags hold only Unicode letters, digits, white space and ``_ . : / = + - @``."""
+    return all(c.isalpha() or c.isnumeric() or c.isspace() or c in _TAG_SYMBOLS for c in text)
+
+
 def _check_tags(arn: str, tags: dict[str, str]) -> None:
     _check_storable(tags, "tags")
+    for i, (key, value) in enumerate(tags.items(), start=1):
+        for part, text in (("key", key), ("value", value)):
+            if not _tag_text_ok(text):
+                raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
+                                          f"to satisfy constraint: Member must satisfy regular expression pattern: "
+                                          f"{_TAG_PATTERN}")
     if len(tags) > MAX_TAGS:
         raise TooManyTags(f"Too many tags: '{arn}' would have {len(tags)} tags; the limit is {MAX_TAGS}")
 

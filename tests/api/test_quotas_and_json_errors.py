@@ -79,3 +79,11 @@ def test_a_form_body_to_the_rest_api_is_a_json_415(client):
     response = client.post("/api/state-machines/", {"name": "form", "definition": pass_definition()})
     assert response.status_code == 415
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("tag", [{"key": "a<b", "value": "v"}, {"key": "k", "value": "x;y"}])
+def test_tags_hold_only_letters_digits_spaces_and_aws_symbols(client, tag):
+    arn = _machine(client)[1]["stateMachineArn"]
+    status, body = call(client, "TagResource", resourceArn=arn, tags=[tag])
+    assert (status, error_code(body)) == (400, "ValidationException")
+    assert call(client, "TagResource", resourceArn=arn, tags=[{"key": "team é 1_.:/=+-@", "value": "ml"}])[0] == 200
