@@ -7,7 +7,8 @@ COPY frontend/ ./
 RUN npm run build
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# The image listens on 0.0.0.0: never with the development SECRET_KEY (config/secret_key.py).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SWITCHYARD_PUBLIC=1
 WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt

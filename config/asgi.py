@@ -3,7 +3,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 # Django must be set up before anything imports models (the websocket routes will).
@@ -11,11 +11,13 @@ django_asgi_app = get_asgi_application()
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from designer.awsapi.asgi import AwsEndpointFastPath  # noqa: E402
+from designer.ws_auth import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # SDK calls (POST / with X-Amz-Target) skip the browser middleware; see designer/awsapi/asgi.py.
         "http": AwsEndpointFastPath(django_asgi_app),
-        "websocket": URLRouter(websocket_urlpatterns),
+        # The same host, origin and token rules as HTTP; unknown paths are closed, not a 500.
+        "websocket": websocket_application(websocket_urlpatterns),
     }
 )

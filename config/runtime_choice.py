@@ -62,12 +62,23 @@ def choose_runtime(setting: str | None = None, redis_url: str | None = None) -> 
     return "celery", f"auto: Redis answers at {redis_url}"
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> int:
+    """Print the choice: "Switchyard runtime: <name>" and why, or with ``--name`` the name alone."""
     try:
         name, why = choose_runtime()
     except ValueError as exc:
         print(f"Switchyard runtime: invalid setting ({exc})", file=sys.stderr)
-        sys.exit(2)
+        return 2
     # The first line is exactly "Switchyard runtime: <name>" so scripts can match it.
-    print(f"Switchyard runtime: {name}")
-    print(f"  why: {why}")
+    text = f"{name}\n" if "--name" in argv else f"Switchyard runtime: {name}\n  why: {why}\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # A reader that stopped early (``| head -1``) is not an error: say nothing more, even at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

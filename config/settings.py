@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES
+from config.secret_key import is_public, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -25,9 +26,28 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY") or "switchyard-insecure-local-development-key"
+# A development key on loopback only; beyond it, SECRET_KEY or one kept in var/secret_key.
+SECRET_KEY = secret_key(os.environ, VAR_DIR)
+SWITCHYARD_PUBLIC = is_public(os.environ)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# Origins besides this site's own that may post to the REST API and open websockets
+# (e.g. https://switchyard.example.com behind a TLS proxy).
+CSRF_TRUSTED_ORIGINS = env_list("SWITCHYARD_TRUSTED_ORIGINS", "")
+
+# --- HTTPS: behind a TLS proxy that sets X-Forwarded-Proto, SWITCHYARD_HTTPS=1 turns on HSTS, the
+# redirect and secure cookies. Without it Switchyard serves plain HTTP (on loopback, or published
+# on the host's loopback by docker compose), where those would lock the browser out, so
+# `manage.py check --deploy` is told that they are off on purpose.
+SWITCHYARD_HTTPS = env_bool("SWITCHYARD_HTTPS", False)
+if SWITCHYARD_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SWITCHYARD_HSTS_SECONDS") or 31536000)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+else:
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 INSTALLED_APPS = [
     "daphne",
@@ -43,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "designer.rest.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,7 +136,13 @@ STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SWITCHYARD_MAX_BODY_BYTES") or 8 * 1024 * 1024)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # CSRF on every unsafe request without the API token, from loopback too (designer/rest/auth.py);
+    # JSON in and out, errors included: no form parsers for a cross-site form to reach.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["designer.rest.auth.CsrfSessionAuthentication"],
+    "DEFAULT_PARSER_CLASSES": ["designer.rest.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # \u-escaped output: a stray lone surrogate in stored data cannot fail a response.
+    "UNICODE_JSON": False,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,

@@ -45,11 +45,12 @@ class ParsedArn:
 
 ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):states:([a-z0-9-]+):(\d{12}):([A-Za-z]+):(.+)$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/.+$")
-# AWS: names may not hold whitespace, brackets, wildcards, these specials or control characters.
+# AWS: names may not hold whitespace, brackets, wildcards, these specials or control characters;
+# nor lone surrogates, which no database can store (designer/storable.py).
 # AWS's CharacterRestrictedName: an alias name is never all digits, so it cannot pass for a version.
 ALIAS_NAME_RE = re.compile(r"^(?=.*[a-zA-Z_\-.])[a-zA-Z0-9_\-.]+$")
 _VERSION_RE = re.compile(r"^[1-9][0-9]*$")
-_INVALID_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]")
+_INVALID_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ud800-\udfff]")
 
 
 def _prefix() -> str:

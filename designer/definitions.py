@@ -1,9 +1,11 @@
 """The designer's window on ``executor.asl``: checking a definition and listing its problems."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from designer.errors import InvalidDefinition
+from designer.storable import first_unstorable
 
 __all__ = ["Diagnostic", "definition_check", "definition_diagnostics", "MAX_DEFINITION_BYTES"]
 
@@ -25,6 +27,7 @@ def definition_check(text: str, *, machine_type: str = "STANDARD") -> None:
     from executor.asl import DefinitionError, parse_definition
 
     _check_size(text)
+    _check_storable(text)
     try:
         parse_definition(text, machine_type=machine_type)
     except DefinitionError as exc:
@@ -42,6 +45,7 @@ def definition_diagnostics(text: str, *, machine_type: str = "STANDARD") -> list
 
     try:
         _check_size(text)
+        _check_storable(text)
         problems = validate_definition(text, machine_type=machine_type)
     except InvalidDefinition as exc:
         return [Diagnostic("ERROR", "SCHEMA_VALIDATION_FAILED", str(exc), None)]
@@ -66,3 +70,16 @@ def _check_size(text: str) -> None:
             "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
             f"The definition is larger than {MAX_DEFINITION_BYTES} bytes'"
         )
+
+
+def _check_storable(text: str) -> None:
+    """Refuse a definition holding a lone surrogate or NUL: state names, errors and causes
+    reach the history, which no database (or, for NUL, not PostgreSQL) could store."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return  # the parser names what is wrong with it
+    problem = first_unstorable(value)
+    if problem:
+        raise InvalidDefinition(f"Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition "
+                                f"holds {problem}, which Switchyard does not accept'")

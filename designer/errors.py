@@ -19,6 +19,7 @@ __all__ = [
     "ExecutionDoesNotExist",
     "MissingRequiredParameter",
     "ResourceNotFound",
+    "TooManyTags",
     "ValidationException",
     "ConflictException",
     "ServiceQuotaExceededException",
@@ -98,3 +99,7 @@ class ConflictException(ServiceError):
 class ServiceQuotaExceededException(ServiceError):
     code = "ServiceQuotaExceededException"
     status = 402  # as AWS's API reference gives it
+
+
+class TooManyTags(ServiceError):
+    code = "TooManyTags"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 
 __all__ = ["index"]
 
@@ -14,7 +15,12 @@ _NOT_BUILT = """<!doctype html><html><head><meta charset="utf-8"><title>Switchya
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Return index.html to a browser; return a short JSON note to other clients."""
+    """Return index.html to a browser; return a short JSON note to other clients.
+
+    Either way the response sets the ``csrftoken`` cookie, which the front end echoes in an
+    ``X-CSRFToken`` header on its unsafe /api/ requests (SECURITY.md).
+    """
+    get_token(request)
     if "text/html" not in request.headers.get("Accept", ""):
         return JsonResponse({
             "service": "Switchyard",

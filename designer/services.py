@@ -23,6 +23,7 @@ from designer.errors import (
     InvalidName,
     StateMachineAlreadyExists,
     StateMachineTypeNotSupported,
+    TooManyTags,
     ValidationException,
 )
 from designer.models import (
@@ -36,6 +37,7 @@ from designer.models import (
 )
 from designer.runtime import get_runtime
 from designer.sink import get_sink
+from designer.storable import escape_unstorable, first_unstorable
 from executor.runtime.base import ExecutionRequest, ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -49,22 +51,53 @@ __all__ = [
     "execution_start",
     "execution_start_sync",
     "execution_stop",
+    "execution_fail_unrecorded",
     "MAX_INPUT_BYTES",
+    "MAX_TAGS",
 ]
 
-# AWS's quota on an execution's input.
+# AWS's quotas on an execution's input and on the tags of one resource.
 MAX_INPUT_BYTES = 256 * 1024
+MAX_TAGS = 50
 _STOP_WAIT_S = 5.0
 
 
 def _check_name(name: str) -> None:
     if not arns.is_valid_name(name):
-        raise InvalidName(f"Invalid Name: '{name}'")
+        raise InvalidName(f"Invalid Name: '{escape_unstorable(name)}'")
 
 
 def _check_role_arn(role_arn: str) -> None:
-    if not arns.ROLE_ARN_RE.match(role_arn):
-        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {role_arn}'")
+    if not arns.ROLE_ARN_RE.match(role_arn) or first_unstorable(role_arn):
+        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {escape_unstorable(role_arn)}'")
+
+
+def _check_storable(value: object, field: str) -> None:
+    problem = first_unstorable(value, field)
+    if problem:
+        raise ValidationException(f"1 validation error detected: Value at '{field}' failed to satisfy constraint: "
+                                  f"Member must not contain {problem}")
+
+
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
+_TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
+
+
+def _tag_text_ok(text: str) -> bool:
+    """AWS: tags hold only Unicode letters, digits, white space and ``_ . : / = + - @``."""
+    return all(c.isalpha() or c.isnumeric() or c.isspace() or c in _TAG_SYMBOLS for c in text)
+
+
+def _check_tags(arn: str, tags: dict[str, str]) -> None:
+    _check_storable(tags, "tags")
+    for i, (key, value) in enumerate(tags.items(), start=1):
+        for part, text in (("key", key), ("value", value)):
+            if not _tag_text_ok(text):
+                raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
+                                          f"to satisfy constraint: Member must satisfy regular expression pattern: "
+                                          f"{_TAG_PATTERN}")
+    if len(tags) > MAX_TAGS:
+        raise TooManyTags(f"Too many tags: '{arn}' would have {len(tags)} tags; the limit is {MAX_TAGS}")
 
 
 def state_machine_create(
@@ -88,6 +121,8 @@ def state_machine_create(
         raise ValidationException(f"Value '{type}' at 'type' failed to satisfy constraint")
     definition_check(definition, machine_type=type)
     arn = arns.state_machine_arn(name)
+    _check_tags(arn, dict(tags or {}))
+    _check_storable(layout or {}, "layout")
     existing = StateMachine.objects.filter(name=name).first()
     if existing is None:
         try:
@@ -132,6 +167,7 @@ def state_machine_update(
         state_machine.revision_id = uuid.uuid4().hex
         fields.append("revision_id")
     if layout is not None:
+        _check_storable(layout, "layout")
         state_machine.layout = layout
         fields.append("layout")
     state_machine.save(update_fields=fields)
@@ -146,8 +182,10 @@ def state_machine_delete(*, state_machine: StateMachine) -> None:
 
 
 def state_machine_tag(*, state_machine: StateMachine, tags: dict[str, str]) -> StateMachine:
-    """Add or replace tags; return the state machine."""
-    state_machine.tags = {**state_machine.tags, **tags}
+    """Add or replace tags; return the state machine. Raises TooManyTags past AWS's 50."""
+    merged = {**state_machine.tags, **tags}
+    _check_tags(state_machine.arn, merged)
+    state_machine.tags = merged
     state_machine.save(update_fields=["tags", "updated"])
     return state_machine
 
@@ -167,9 +205,13 @@ def _check_input(input: str | None) -> str:
             f"Member must have length less than or equal to {MAX_INPUT_BYTES}"
         )
     try:
-        json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{exc}'") from exc
+    problem = first_unstorable(value)
+    if problem:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: 'The input holds {problem}, "
+                                    "which Switchyard does not accept'")
     return text
 
 
@@ -180,6 +222,7 @@ def _new_execution(
     """Return an unsaved execution of the state machine, or of ``version`` / a version ``alias`` picks."""
     name = name if name is not None else str(uuid.uuid4())
     _check_name(name)
+    _check_storable(trace_header or "", "traceHeader")
     if alias is not None:
         version = version_selectors.alias_route_pick(alias=alias)
     if state_machine.type == StateMachineType.EXPRESS:
@@ -297,6 +340,7 @@ def execution_stop(*, execution: Execution, error: str | None = None, cause: str
     The runtime that holds the execution records ExecutionAborted; one that does not hold it
     (the server restarted, say) leaves the history to be closed here.
     """
+    _check_storable({"error": error or "", "cause": cause or ""}, "$")
     if execution.status != ExecutionStatus.RUNNING:
         return execution
     held = False
@@ -345,3 +389,20 @@ def _abort_without_runtime(arn: str, *, error: str | None, cause: str | None) ->
 def _fail_without_runtime(arn: str, *, error: str, cause: str) -> None:
     _close_history(arn, status=ExecutionStatus.FAILED, event_type="ExecutionFailed",
                    details_key="executionFailedEventDetails", details={"error": error, "cause": cause})
+
+
+def execution_fail_unrecorded(*, arn: str, problem: str) -> None:
+    """Fail a RUNNING execution whose history could not be written, loudly and in order.
+
+    For the sink, when an event or a result cannot be stored: the runtime is told to stop
+    the execution, and its history is closed with ExecutionFailed (States.Runtime) right
+    after the last stored event, so the status never lags behind the history. Events that
+    the runtime sends afterwards must be dropped (the execution is no longer RUNNING).
+    """
+    cause = f"Switchyard could not store this execution's history: {problem}"
+    try:
+        get_runtime().stop_execution(arn, "States.Runtime", cause)
+    except Exception:
+        logger.exception("The runtime failed to stop %s", arn)
+    logger.error("Failing %s: %s", arn, cause)
+    _fail_without_runtime(arn, error="States.Runtime", cause=cause)

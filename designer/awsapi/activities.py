@@ -5,11 +5,14 @@ Celery runtime's drivers wait for them; without Redis these actions say so.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from django.conf import settings
 
 from designer.awsapi.protocol import AwsError
+from designer.services import MAX_TAGS
+from designer.storable import first_unstorable
 
 __all__ = ["ACTIONS"]
 
@@ -35,6 +38,8 @@ def _activities():
 
 
 def create_activity(params: dict[str, Any]) -> dict[str, Any]:
+    if len(params.get("tags") or []) > MAX_TAGS:
+        raise AwsError("TooManyTags", f"Too many tags: an activity may have at most {MAX_TAGS}")
     return _call(_activities().create_activity, name=params["name"], tags=params.get("tags"),
                  region=settings.SWITCHYARD_REGION, account=settings.SWITCHYARD_ACCOUNT_ID)
 
@@ -58,6 +63,7 @@ def get_activity_task(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_task_success(params: dict[str, Any]) -> dict[str, Any]:
+    _check_output(params["output"])
     return _call(_activities().send_task_success, task_token=params["taskToken"], output=params["output"])
 
 
@@ -80,3 +86,13 @@ ACTIONS = {
     "SendTaskFailure": send_task_failure,
     "SendTaskHeartbeat": send_task_heartbeat,
 }
+
+
+def _check_output(text: str) -> None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return  # the runtime answers InvalidOutput for text that is not JSON
+    problem = first_unstorable(value)
+    if problem:
+        raise AwsError("InvalidOutput", f"Invalid Output: the output holds {problem}, which Switchyard does not accept")

@@ -6,14 +6,14 @@ from typing import Any
 from django.utils import timezone
 
 from designer import selectors, services, version_selectors
-from designer.awsapi.paging import page_of, page_size
+from designer.awsapi.paging import page_of, page_position, page_size
 from designer.awsapi.shapes import (
     execution_description,
     execution_list_item,
     history_event,
     state_machine_description,
 )
-from designer.errors import InvalidToken, ResourceNotFound, ValidationException
+from designer.errors import ResourceNotFound, ValidationException
 
 __all__ = ["ACTIONS"]
 
@@ -86,11 +86,7 @@ def get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
     execution = selectors.execution_get(arn=params["executionArn"])
     reverse = bool(params.get("reverseOrder"))
     scope = f"history:{execution.arn}:{int(reverse)}"
-    after = None
-    if params.get("nextToken"):
-        after = selectors.page_token_decode(params["nextToken"], scope)
-        if not isinstance(after, int):
-            raise InvalidToken(f"Invalid Token: '{params['nextToken']}'")
+    after = page_position(params["nextToken"], scope) if params.get("nextToken") else None
     include = params.get("includeExecutionData", True) is not False
     events, cursor = selectors.history_page(execution=execution, after=after, reverse=reverse,
                                             limit=page_size(params))

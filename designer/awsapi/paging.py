@@ -8,9 +8,11 @@ from django.db.models import QuerySet
 from designer import selectors
 from designer.errors import InvalidToken
 
-__all__ = ["page_size", "page_offset", "page_of"]
+__all__ = ["page_size", "page_offset", "page_position", "page_of", "MAX_POSITION"]
 
 _DEFAULT_PAGE = 100
+# No list holds more rows than a database's 63-bit offsets; a forged token past it is invalid.
+MAX_POSITION = 2**62
 
 
 def page_size(params: dict[str, Any]) -> int:
@@ -23,10 +25,15 @@ def page_offset(params: dict[str, Any], scope: str) -> int:
     token = params.get("nextToken")
     if not token:
         return 0
-    offset = selectors.page_token_decode(token, scope)
-    if not isinstance(offset, int) or offset < 0:
+    return page_position(token, scope)
+
+
+def page_position(token: str, scope: str) -> int:
+    """Return the position a ``nextToken`` made for ``scope`` holds; raises InvalidToken."""
+    position = selectors.page_token_decode(token, scope)
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < MAX_POSITION:
         raise InvalidToken(f"Invalid Token: '{token}'")
-    return offset
+    return position
 
 
 def page_of(params: dict[str, Any], scope: str, rows: QuerySet) -> tuple[list, str | None]:

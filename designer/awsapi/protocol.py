@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from designer.awsapi.model import TARGET_PREFIX, operation_model, validation_errors
+from designer.storable import first_unstorable
 
 __all__ = ["AwsError", "read_request", "json_response", "error_response", "CONTENT_TYPE"]
 
@@ -53,7 +54,25 @@ def read_request(request: HttpRequest, implemented: Container[str]) -> tuple[str
     if errors:
         count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
         raise AwsError("ValidationException", count + "; ".join(errors))
+    _check_storable(params)
     return action, params
+
+
+# The error AWS gives for a bad value of these members; any other member gets ValidationException.
+_MEMBER_ERRORS = {"name": "InvalidName", "definition": "InvalidDefinition", "input": "InvalidExecutionInput",
+                  "output": "InvalidOutput", "stateMachineArn": "InvalidArn", "executionArn": "InvalidArn",
+                  "resourceArn": "InvalidArn", "activityArn": "InvalidArn", "roleArn": "InvalidArn",
+                  "nextToken": "InvalidToken"}
+
+
+def _check_storable(params: dict[str, Any]) -> None:
+    """Refuse a member holding a lone surrogate or NUL before it reaches a database (designer/storable.py)."""
+    for member, value in params.items():
+        problem = first_unstorable(value, member) or first_unstorable(member, "a member name")
+        if problem:
+            raise AwsError(_MEMBER_ERRORS.get(member, "ValidationException"),
+                           f"1 validation error detected: Value at '{member}' holds {problem}, "
+                           "which Switchyard does not accept")
 
 
 def _parse_body(body: bytes) -> dict[str, Any]:

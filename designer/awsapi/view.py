@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from designer import frontend
+from designer.auth import cross_site_reason
 from designer.awsapi import activities, executions, state_machines, versions
 from designer.awsapi.protocol import AwsError, error_response, json_response, read_request
 from designer.errors import ServiceError
@@ -35,6 +36,9 @@ async def root_view(request: HttpRequest) -> HttpResponse:
 
 async def aws_endpoint(request: HttpRequest) -> HttpResponse:
     """Return the action's result, or an error in AWS's JSON shape: never an HTML page."""
+    refused = cross_site_reason(request)
+    if refused:
+        return error_response("AccessDeniedException", f"Switchyard's AWS endpoint: {refused}", 403)
     try:
         action, params = read_request(request, implemented=ACTIONS)
         handler = ACTIONS[action]

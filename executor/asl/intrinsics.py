@@ -21,6 +21,12 @@ from .paths import PathNotFound, PathSyntaxError, compile_path
 __all__ = ["IntrinsicSyntaxError", "compile_intrinsic", "is_intrinsic", "FUNCTIONS", "to_java_string"]
 
 
+# AWS's documented limits on intrinsic arguments and results.
+ARRAY_RANGE_MAX = 1000
+TEXT_INPUT_MAX = 10000
+INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+
+
 class IntrinsicSyntaxError(ValueError):
     """The text is not a well-formed intrinsic function call."""
 
@@ -64,6 +70,10 @@ def _num(value: Any, name: str) -> float:
 
 def _int(value: Any, name: str) -> int:
     value = _num(value, name)
+    if isinstance(value, int):
+        return value  # exact even past a float's range
+    if not math.isfinite(value):
+        raise _fail(f"The value '{value}' of argument {name} is not a finite number")
     return int(math.floor(value + 0.5))
 
 
@@ -118,6 +128,8 @@ def _string_to_json(args):
         return json.loads(text) if text.strip() else None
     except json.JSONDecodeError as exc:
         raise _fail(f"The argument '{text}' is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise _fail("The argument of States.StringToJson is nested too deeply") from None
 
 
 def _array_partition(args):
@@ -134,10 +146,11 @@ def _array_range(args):
     start, end, step = (_int(a, str(i + 1)) for i, a in enumerate(args))
     if step == 0:
         raise _fail("The step of States.ArrayRange cannot be 0")
-    values = list(range(start, end + (1 if step > 0 else -1), step))
-    if len(values) > 1000:
-        raise _fail("States.ArrayRange cannot generate more than 1000 elements")
-    return values
+    # Counted before the list is built: a range of millions must fail, not fill memory first.
+    count = max(0, (end - start) // step + 1)
+    if count > ARRAY_RANGE_MAX:
+        raise _fail(f"States.ArrayRange cannot generate more than {ARRAY_RANGE_MAX} elements")
+    return list(range(start, end + (1 if step > 0 else -1), step))
 
 
 def _array_get_item(args):
@@ -169,16 +182,16 @@ def _array_contains(args):
 def _base64_encode(args):
     _arity(args, 1, None, "States.Base64Encode")
     text = _string(args[0], "1")
-    if len(text) > 10000:
-        raise _fail("The input of States.Base64Encode is limited to 10000 characters")
+    if len(text) > TEXT_INPUT_MAX:
+        raise _fail(f"The input of States.Base64Encode is limited to {TEXT_INPUT_MAX} characters")
     return base64.b64encode(text.encode()).decode()
 
 
 def _base64_decode(args):
     _arity(args, 1, None, "States.Base64Decode")
     text = _string(args[0], "1")
-    if len(text) > 10000:
-        raise _fail("The input of States.Base64Decode is limited to 10000 characters")
+    if len(text) > TEXT_INPUT_MAX:
+        raise _fail(f"The input of States.Base64Decode is limited to {TEXT_INPUT_MAX} characters")
     try:
         return base64.b64decode(text, validate=True).decode()
     except (ValueError, UnicodeDecodeError):
@@ -194,8 +207,8 @@ def _hash(args):
     if data is None:
         raise _fail("The data argument of States.Hash cannot be null")
     text = data if isinstance(data, str) else _dumps(data)
-    if len(text) > 10000:
-        raise _fail("The input of States.Hash is limited to 10000 characters")
+    if len(text) > TEXT_INPUT_MAX:
+        raise _fail(f"The input of States.Hash is limited to {TEXT_INPUT_MAX} characters")
     algorithm = _string(args[1], "2")
     if algorithm not in _HASHES:
         raise _fail(f"The hash algorithm '{algorithm}' is not supported; use one of {', '.join(_HASHES)}")
@@ -225,7 +238,12 @@ def _math_random(args):
 
 def _math_add(args):
     _arity(args, 2, None, "States.MathAdd")
-    return _int(args[0], "1") + _int(args[1], "2")
+    left, right = _int(args[0], "1"), _int(args[1], "2")
+    for value in (left, right):
+        if not INT32_MIN <= value <= INT32_MAX:
+            raise _fail(f"The arguments of States.MathAdd must be between {INT32_MIN} and {INT32_MAX}, "
+                        f"not {value}")
+    return left + right
 
 
 def _string_split(args):

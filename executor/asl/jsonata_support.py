@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 import threading
@@ -44,6 +45,14 @@ __all__ = ["compile_assign_jsonpath", "compile_jsonata_state", "compile_template
 _EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
 _HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 _UNDEFINED = object()
+# Limits checked before anything is allocated. AWS documents 1,000 items for $range (as for
+# States.ArrayRange) and 10,000 characters for $hash; sequences and padded strings get room for
+# anything a 256 KiB payload holds (a padded string may overshoot it, so that the payload
+# limit is what fails), and a [0..1e7] range or a $pad to a gigabyte fails at once.
+RANGE_MAX = 1000
+HASH_INPUT_MAX = 10000
+SEQUENCE_MAX = 256 * 1024
+STRING_MAX = 1024 * 1024
 
 
 def is_expression(value: Any) -> bool:
@@ -59,7 +68,7 @@ def _fail(message: str, location: str | None = None) -> StatesError:
 def _partition(array, size):
     if not isinstance(array, list):
         array = [array]
-    if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0:
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size) or size < 1:
         raise ValueError("The chunk size of $partition must be a positive number")
     size = int(size)
     return [array[i:i + size] for i in range(0, len(array), size)]
@@ -67,24 +76,43 @@ def _partition(array, size):
 
 def _range(start, end, step=1):
     for v in (start, end, step):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueError("The arguments of $range must be numbers")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValueError("The arguments of $range must be finite numbers")
     if step == 0:
         raise ValueError("The step of $range cannot be 0")
+    # Counted before anything is built, as States.ArrayRange does.
+    if math.floor((end - start) / step) + 1 > RANGE_MAX:
+        raise ValueError(f"$range cannot generate more than {RANGE_MAX} elements")
     values, v = [], start
     while (v <= end) if step > 0 else (v >= end):
         values.append(int(v) if float(v).is_integer() else v)
         v += step
-        if len(values) > 1000:
-            raise ValueError("$range cannot generate more than 1000 elements")
     # JSONata sequences: a single value is not wrapped in an array.
     return values[0] if len(values) == 1 else values
 
 
+def _pad(text, width, char=" "):
+    """JSONata's $pad, with the width checked before the padding is allocated."""
+    if not isinstance(text, str):
+        text = "" if text is None else json.dumps(text, separators=(",", ":"))
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not math.isfinite(width):
+        raise ValueError("The width of $pad must be a finite number")
+    if abs(width) > STRING_MAX:
+        raise ValueError(f"$pad cannot make a string longer than {STRING_MAX} characters")
+    char = char if isinstance(char, str) and char else " "
+    missing = int(abs(width)) - len(text)
+    if missing <= 0:
+        return text
+    padding = (char * (missing // len(char) + 1))[:missing]
+    return text + padding if width > 0 else padding + text
+
+
 def _hash(value, algorithm):
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if len(text) > HASH_INPUT_MAX:
+        raise ValueError(f"The input of $hash is limited to {HASH_INPUT_MAX} characters")
     if algorithm not in _HASHES:
         raise ValueError(f"The hash algorithm '{algorithm}' is not supported; use one of {', '.join(_HASHES)}")
-    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
     return hashlib.new(_HASHES[algorithm], text.encode()).hexdigest()
 
 
@@ -95,7 +123,10 @@ def _random(seed=None):
 def _parse(text):
     if not isinstance(text, str):
         raise ValueError("$parse expects a string")
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("The argument of $parse is nested too deeply") from None
 
 
 def _refuse_eval(*_args):
@@ -104,12 +135,12 @@ def _refuse_eval(*_args):
 
 _FUNCTIONS = {"partition": _partition, "range": _range, "hash": _hash, "uuid": lambda: str(uuid.uuid4()),
               "parse": _parse}
-_OVERRIDES = {"random": _random, "eval": _refuse_eval}
+_OVERRIDES = {"random": _random, "eval": _refuse_eval, "pad": _pad}
 
 
 def compile_expression(text: str):
     """Compile one JSONata expression with AWS's extra functions; raises ValueError."""
-    expr = jsonatapy.compile(text, timeout=10000)
+    expr = jsonatapy.compile(text, timeout=10000, max_sequence_length=SEQUENCE_MAX)
     for name, fn in _FUNCTIONS.items():
         try:
             expr.register(name, fn)

@@ -1,8 +1,8 @@
 """The driver: the one process that holds an execution and decides its next steps.
 
 A driver runs on the driver host of a state-worker process (:mod:`executor.runtime.host`),
-beside the drivers of other executions. It runs the interpreter on the host's event loop, so Choice, Pass, Wait, Parallel and Map are
-decided in-process; only work leaves it: each Task's invoke is sent as an
+beside the drivers of other executions. It runs the interpreter on the host's event loop, so
+Choice, Pass, Wait, Parallel and Map are decided in-process; only work leaves it: each Task's invoke is sent as an
 ``executor.run_task`` message and awaited without blocking the loop (results
 come back through the execution's Redis inbox).
 
