@@ -238,8 +238,14 @@ def bench_chain(sfn, tag: str, runs: int, floor: dict) -> None:
     out(f"{tag}_chain3_first_run", first * 1000, "ms (the first execution after start)")
     for _ in range(3):
         run_once(sfn, machine, {"name": "warm"}, timeout=60)
-    samples = [run_once(sfn, machine, {"name": "bench"}, timeout=60)[0] for _ in range(runs)]
+    samples, timed = [], []
+    for _ in range(runs):
+        sent = time.time()
+        elapsed, arn, described = run_once(sfn, machine, {"name": "bench"}, timeout=60)
+        samples.append(elapsed)
+        timed.append((arn, sent, sent + elapsed, described))
     check_history(sfn, arn, f"{tag}_chain3")
+    chain_phases(sfn, tag, timed[-10:])
     p50, p99 = statistics.median(samples), percentile(samples, 0.99)
     out(f"{tag}_chain3_p50", p50 * 1000, f"ms (3 Lambda Task states, start to SUCCEEDED, {runs} runs)")
     out(f"{tag}_chain3_p99", p99 * 1000, "ms")
@@ -249,6 +255,22 @@ def bench_chain(sfn, tag: str, runs: int, floor: dict) -> None:
     celery = tag == "celery"
     ratio(f"{tag}_chain3_p50_over_3_round_trips", p50 / (3 * floor["trip_p50"]), "<= 1" if celery else None,
           p50 <= 3 * floor["trip_p50"])
+
+
+def chain_phases(sfn, tag: str, timed: list[tuple[str, float, float, dict]]) -> None:
+    """Where a chain's time goes, from the history's timestamps (medians over ``timed``): the
+    request until ExecutionStarted, each gap between consecutive events (TaskScheduled to
+    TaskStarted is the wait in the queue), and the end until DescribeExecution said so."""
+    gaps: dict[str, list[float]] = {}
+    for arn, sent, seen, described in timed:
+        events = sfn.get_execution_history(executionArn=arn, maxResults=100)["events"]
+        at = [(e["type"], e["timestamp"].timestamp()) for e in events]
+        gaps.setdefault("request_to_ExecutionStarted", []).append(at[0][1] - sent)
+        for (kind, when), (following, then) in zip(at, at[1:]):
+            gaps.setdefault(f"{kind}_to_{following}", []).append(then - when)
+        gaps.setdefault("stopDate_to_DescribeExecution", []).append(seen - described["stopDate"].timestamp())
+    for name, values in gaps.items():
+        out(f"{tag}_chain3_gap[{name}]", statistics.median(values) * 1000, "ms (median, history timestamps)")
 
 
 def bench_map(sfn, tag: str, items: int, floor: dict) -> None:
@@ -402,6 +424,15 @@ def bench_product(tag: str, sizes: dict, floor: dict, model_best: float | None, 
         product.stop()
 
 
+def code_version() -> str:
+    """The commit measured, and how many files differ from it (the tree may be mid-change)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = len(git("status", "--porcelain", "--untracked-files=no").splitlines())
+    return f"{git('rev-parse', '--short', 'HEAD')} ({changed} tracked files changed)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and items (about 4 minutes)")
@@ -412,6 +443,7 @@ def main() -> None:
     sizes = {"chain_runs": 20 if quick else 50, "map_items": 300 if quick else 1000,
              "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 8}
     print(f"sizes: {sizes}", flush=True)
+    print(f"code: {code_version()}", flush=True)
     floor = celery_floor(n_trips=50, n_burst=1000)
     model_best = model_floor(quick)
     moto = Moto()

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import close_old_connections, connections, transaction
 
 from designer.models import Execution, ExecutionStatus, HistoryEvent
+from designer.storable import escape_unstorable
 from executor.runtime.base import ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,8 @@ class DjangoExecutionSink:
                 for item in batch:
                     try:
                         self._write([item])
-                    except Exception:
-                        logger.exception("Dropped a history item for %s", item[1])
+                    except Exception as exc:
+                        _fail_loudly(item, exc)
             finally:
                 # Hold no connection while idle: PostgreSQL could not drop a test database,
                 # and a dead connection would fail the next batch.
@@ -97,7 +98,8 @@ class DjangoExecutionSink:
         arns = {item[1] for item in batch if item[0] != "flush"}
         if not arns:
             return
-        ids = dict(Execution.objects.filter(arn__in=arns).values_list("arn", "id"))
+        # Only RUNNING executions take events: none may follow the terminal event.
+        ids = dict(Execution.objects.filter(arn__in=arns, status=ExecutionStatus.RUNNING).values_list("arn", "id"))
         rows: list[HistoryEvent] = []
         with transaction.atomic():
             for kind, arn, payload in batch:
@@ -117,6 +119,30 @@ def _bulk_insert(rows: list[HistoryEvent]) -> None:
         HistoryEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
 
 
+def _fail_loudly(item: tuple, exc: Exception) -> None:
+    """An event or result that cannot be stored fails its execution right after its last stored event."""
+    from designer.services import execution_fail_unrecorded
+
+    logger.error("Could not store a history item for %s: %s", item[1], exc)
+    if item[0] == "flush":
+        return
+    try:
+        execution_fail_unrecorded(arn=item[1], problem=f"{type(exc).__name__}: {exc}")
+    except Exception:
+        logger.exception("Could not fail %s after a history write failed", item[1])
+
+
+def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's details, with the JSON text of inputs and outputs escaped where a database could
+    not store it (same JSON value); other unstorable text fails the write and so the execution."""
+    details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
+    for key, value in details.items():
+        if isinstance(value, dict):
+            details[key] = {k: escape_unstorable(v) if k in ("input", "output") and isinstance(v, str) else v
+                            for k, v in value.items()}
+    return details
+
+
 def _event_row(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
     return HistoryEvent(
         execution_id=execution_id,
@@ -124,17 +150,21 @@ def _event_row(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
         previous_event_id=int(event.get("previousEventId") or 0),
         type=str(event["type"]),
         timestamp=to_datetime(event.get("timestamp", time.time())),
-        details={key: value for key, value in event.items() if key not in _EVENT_KEYS},
+        details=_storable_details(event),
     )
+
+
+def _escaped(text: str | None) -> str | None:
+    return escape_unstorable(text) if text else text
 
 
 def _finish(execution_id: int, result: ExecutionResult) -> None:
     # Only a RUNNING execution can end, so a late result never overwrites an ABORTED one.
     Execution.objects.filter(id=execution_id, status=ExecutionStatus.RUNNING).update(
         status=result.status,
-        output=result.output,
-        error=result.error,
-        cause=result.cause,
+        output=_escaped(result.output),
+        error=_escaped(result.error),
+        cause=_escaped(result.cause),
         stop_date=to_datetime(result.stop_time if result.stop_time is not None else time.time()),
     )
 

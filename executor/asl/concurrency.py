@@ -7,7 +7,18 @@ from typing import Any
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
 from .paths import PathNotFound
-from .scope import JSONATA, Fatal, Frame, Scope, coerce_number, gather_fail_fast, jayway, json_type, runtime_error
+from .scope import (
+    JSONATA,
+    Fatal,
+    Frame,
+    Scope,
+    coerce_number,
+    gather_fail_fast,
+    jayway,
+    json_type,
+    runtime_error,
+    state_random,
+)
 from .states import MapState, ParallelState
 
 
@@ -46,7 +57,7 @@ class ConcurrencyMixin:
         distributed = state.mode == "DISTRIBUTED"
         if distributed:
             run_arn = (f"{self.info.execution_arn.replace(':execution:', ':mapRun:')}/"
-                       f"{state.label or state.name}:{self.hooks.rng.getrandbits(64):016x}")
+                       f"{state.label or state.name}:{state_random().getrandbits(64):016x}")
             frame.last = log.add("MapRunStarted", frame.last, {"mapRunArn": run_arn})
         results: list[Any] = [None] * len(items)
         failures: list[StatesError] = []

@@ -31,9 +31,12 @@ from .scope import (
     Outcome,
     Scope,
     assign_variables,
+    enter_state_random,
     iso_time,
     jayway,
+    leave_state_random,
     runtime_error,
+    state_random,
 )
 from .states import State, StateMachine
 from .steps import StepsMixin
@@ -138,6 +141,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
         scope = Scope(self, state.name, entered_at, frame)
         scope.visit = frame.visit(state.name)
         scope.counts_retries = stype in ("Task", "Parallel", "Map")
+        random_token = enter_state_random(self.info.execution_arn, f"{frame.path}/{state.name}@{scope.visit}")
         try:
             try:
                 if stype == "Choice":
@@ -162,6 +166,8 @@ class Execution(StepsMixin, ConcurrencyMixin):
                 if error_matches(catcher.error_equals, exc.error):
                     return self._caught(state, catcher, raw_input, exc, scope)
             raise
+        finally:
+            leave_state_random(random_token)
         text = dumps(output)
         if len(text) > MAX_PAYLOAD_BYTES:
             raise Fatal(StatesError(STATES_DATA_LIMIT_EXCEEDED, f"The state/task '{state.name}' returned a result "
@@ -234,7 +240,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
                         attempts[index] = done + 1
                         scope.retry_count += 1
                         scope._context = None
-                        await self.hooks.sleep(retrier.delay(done, self.hooks.rng))
+                        await self.hooks.sleep(retrier.delay(done, state_random()))
                         break
                 else:
                     raise

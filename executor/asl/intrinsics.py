@@ -12,11 +12,11 @@ import json
 import math
 import random
 import re
-import uuid
 from typing import Any, Callable
 
 from .errors import STATES_INTRINSIC_FAILURE, STATES_RUNTIME, StatesError
 from .paths import PathNotFound, PathSyntaxError, compile_path
+from .scope import state_random, state_uuid
 
 __all__ = ["IntrinsicSyntaxError", "compile_intrinsic", "is_intrinsic", "FUNCTIONS", "to_java_string"]
 
@@ -232,7 +232,7 @@ def _math_random(args):
     start, end = _int(args[0], "1"), _int(args[1], "2")
     if start >= end:
         raise _fail("The start of States.MathRandom must be less than its end")
-    rng = random.Random(_int(args[2], "3")) if len(args) == 3 else random
+    rng = random.Random(_int(args[2], "3")) if len(args) == 3 else state_random()
     return rng.randrange(start, end)
 
 
@@ -257,7 +257,7 @@ def _string_split(args):
 
 def _uuid(args):
     _arity(args, 0, None, "States.UUID")
-    return str(uuid.uuid4())
+    return state_uuid()
 
 
 def _simple(fn: Callable[[Any], Any], name: str, check=None):

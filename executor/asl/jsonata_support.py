@@ -18,7 +18,6 @@ import math
 import random
 import re
 import threading
-import uuid
 from typing import Any
 
 import jsonatapy
@@ -27,6 +26,7 @@ from . import fields as F
 from .choice import parse_timestamp
 from .errors import STATES_QUERY_EVALUATION_ERROR, StatesError
 from .payload import compile_payload
+from .scope import state_random, state_uuid
 from .states import (
     ChoiceBranch,
     ChoiceState,
@@ -117,7 +117,7 @@ def _hash(value, algorithm):
 
 
 def _random(seed=None):
-    return random.Random(seed).random() if seed is not None else random.random()
+    return random.Random(seed).random() if seed is not None else state_random().random()
 
 
 def _parse(text):
@@ -133,7 +133,7 @@ def _refuse_eval(*_args):
     raise ValueError("The JSONata function $eval is not supported")
 
 
-_FUNCTIONS = {"partition": _partition, "range": _range, "hash": _hash, "uuid": lambda: str(uuid.uuid4()),
+_FUNCTIONS = {"partition": _partition, "range": _range, "hash": _hash, "uuid": state_uuid,
               "parse": _parse}
 _OVERRIDES = {"random": _random, "eval": _refuse_eval, "pad": _pad}
 

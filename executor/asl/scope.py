@@ -3,8 +3,10 @@ execution's identity, its outcome, and the frames and scopes states run in."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
@@ -87,6 +89,34 @@ class Frame:
         n = self.visits.get(state_name, 0) + 1
         self.visits[state_name] = n
         return n
+
+
+#: The random source of the state being evaluated (see :func:`state_random`).
+_STATE_RANDOM: contextvars.ContextVar[random.Random | None] = contextvars.ContextVar("sy_state_random",
+                                                                                     default=None)
+
+
+def state_random() -> random.Random:
+    """The random source for States.UUID, unseeded States.MathRandom, JSONata's $uuid and $random,
+    and retry jitter. It is seeded by the execution and the state's position (thread, state, visit,
+    retry), so replaying an execution's history draws the very same values, whatever order its
+    branches and iterations ran in; two executions still draw different ones."""
+    current = _STATE_RANDOM.get()
+    return current if current is not None else random.Random()
+
+
+def state_uuid() -> str:
+    """A version-4 UUID drawn from :func:`state_random` (so the same on replay)."""
+    return str(uuid.UUID(int=state_random().getrandbits(128), version=4))
+
+
+def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:
+    """Make ``state_random()`` the source of the state at ``position``; returns the token to reset."""
+    return _STATE_RANDOM.set(random.Random(f"{execution_arn}|{position}"))
+
+
+def leave_state_random(token: contextvars.Token) -> None:
+    _STATE_RANDOM.reset(token)
 
 
 class Scope:

@@ -29,8 +29,9 @@ from typing import Any
 
 import redis
 
-from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+from executor.asl import Hooks, Outcome, StatesError, dumps
 
+from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
 from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
@@ -162,18 +163,12 @@ class Driver:
         self.wake = asyncio.Event()
         if not await self._load():
             return None
-        try:
-            machine = parse_definition(self.request.definition, machine_type=self.request.type)
-        except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
-            return await self._finish(Outcome("FAILED", error="States.Runtime", cause=str(exc)))
         hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
                       rng=random.Random(self.arn), task_token=self.token_for)
-        info = ExecutionInfo(execution_arn=self.arn, name=self.request.name,
-                             state_machine_arn=self.request.state_machine_arn,
-                             state_machine_name=self.request.state_machine_name,
-                             role_arn=self.request.role_arn, start_time=self.request.start_time,
-                             input=json.loads(self.request.input) if self.request.input else {})
-        self.execution = Execution(machine, info, hooks)
+        execution = lifecycle.start(self.request, hooks)
+        if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
+            return await self._finish(execution)
+        self.execution = execution
         self.main = asyncio.ensure_future(self._execute())
         writer = asyncio.ensure_future(self._writer())
         outcome = await self.main
@@ -185,23 +180,14 @@ class Driver:
         return await self._finish(outcome)
 
     async def _execute(self) -> Outcome | None:
-        try:
-            return await self.execution.run()
-        except asyncio.CancelledError:
-            if self.lost:
-                return None
-            last = self.execution.log.next_id - 1
-            if self.failure is not None:
-                error, cause = self.failure
-                self.execution.log.add("ExecutionFailed", last, {"error": error, "cause": cause})
-                return Outcome("FAILED", error=error, cause=cause)
-            return self.execution.aborted(*(self.abort or (None, None)))
-        except Exception as exc:  # an engine bug must still end the execution with a reason
-            log.exception("execution %s crashed", self.arn)
-            cause = f"Internal error: {type(exc).__name__}: {exc}"
-            self.execution.log.add("ExecutionFailed", self.execution.log.next_id - 1,
-                                   {"error": "States.Runtime", "cause": cause})
-            return Outcome("FAILED", error="States.Runtime", cause=cause)
+        return await lifecycle.run_to_outcome(self.execution, self._cancelled)
+
+    def _cancelled(self) -> Outcome | None:
+        if self.lost:  # another driver holds the execution now: it writes the end
+            return None
+        if self.failure is not None:
+            return lifecycle.failed(self.execution, *self.failure)
+        return self.execution.aborted(*(self.abort or (None, None)))
 
     async def _load(self) -> bool:
         pipe = self.r.pipeline(transaction=False)
@@ -232,9 +218,7 @@ class Driver:
         return True
 
     async def _finish(self, outcome: Outcome) -> ExecutionResult:
-        output = dumps(outcome.output) if outcome.status == "SUCCEEDED" else None
-        result = ExecutionResult(status=outcome.status, output=output, error=outcome.error, cause=outcome.cause,
-                                 stop_time=time.time())
+        result = lifecycle.result_of(outcome)
         await self._write_until_done(self._write_batch)  # every event lands before the result
         if self.to_revoke:
             await self.loop.run_in_executor(None, self.revoke, self.to_revoke)

@@ -14,13 +14,13 @@ import json
 import logging
 import queue
 import threading
-import time
 from typing import Any
 
-from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, dumps, parse_definition
+from executor.asl import Execution, Hooks, Outcome, StatesError
 from executor.asl.jsonata_support import forget_thread_expressions
 from executor.resources import InvocationContext, ResourceFailure, invoke
 
+from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
 
 __all__ = ["EmbeddedRuntime", "MemorySink"]
@@ -84,7 +84,6 @@ class EmbeddedRuntime:
         self._writer = threading.Thread(target=self._write_loop, name="sy-history-writer", daemon=True)
         self._writer.start()
         self._running: dict[str, _Running] = {}
-        self._parsed: dict[tuple[str, str], Any] = {}
         self._closed = False
         atexit.register(self.close)
 
@@ -131,16 +130,6 @@ class EmbeddedRuntime:
 
     # -- on the loop ----------------------------------------------------------------
 
-    def _machine(self, request: ExecutionRequest):
-        key = (request.definition, request.type)
-        machine = self._parsed.get(key)
-        if machine is None:
-            machine = parse_definition(request.definition, machine_type=request.type)
-            if len(self._parsed) > 512:
-                self._parsed.clear()
-            self._parsed[key] = machine
-        return machine
-
     async def _start(self, request: ExecutionRequest, sink: ExecutionSink) -> ExecutionResult:
         running = _Running(sink)
         arn = request.execution_arn
@@ -152,33 +141,19 @@ class EmbeddedRuntime:
                 running.flush_scheduled = True
                 self._loop.call_soon(self._flush, arn, running)
 
-        hooks = Hooks(invoke=self._invoke, on_event=on_event)
-        info = ExecutionInfo(
-            execution_arn=arn, name=request.name, state_machine_arn=request.state_machine_arn,
-            state_machine_name=request.state_machine_name, role_arn=request.role_arn,
-            start_time=request.start_time, input=_parse_input(request.input),
-        )
-        try:
-            execution = Execution(self._machine(request), info, hooks)
-        except Exception as exc:  # a definition that no longer parses: fail loudly, lose nothing
-            log.exception("cannot start %s", arn)
-            result = ExecutionResult("FAILED", error="States.Runtime", cause=str(exc), stop_time=time.time())
-            self._writes.put((sink, arn, None, result))
+        execution = lifecycle.start(request, Hooks(invoke=self._invoke, on_event=on_event))
+        if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
+            result = lifecycle.result_of(execution)
+            self._writes.put((sink, arn, None, result))
             return result
         running.execution = execution
         running.task = asyncio.current_task()
         try:
-            outcome = await execution.run()
-        except asyncio.CancelledError:
-            outcome = execution.aborted(*running.abort)
-        except Exception as exc:  # an engine bug must still end the execution with a reason
-            log.exception("execution %s crashed", arn)
-            outcome = execution.aborted("States.Runtime", f"Internal error: {type(exc).__name__}: {exc}")
-            outcome.status = "FAILED"
+            outcome = await lifecycle.run_to_outcome(execution, lambda: execution.aborted(*running.abort))
         finally:
             self._running.pop(arn, None)
-        result = _result(outcome)
+        result = lifecycle.result_of(outcome)
         self._flush(arn, running)
         self._writes.put((sink, arn, None, result))
         return result
@@ -224,11 +199,3 @@ class EmbeddedRuntime:
                     sink.execution_finished(arn, result)
             except Exception:  # a failing sink must not stop other executions' history
                 log.exception("writing history of %s failed", arn)
-
-
-def _result(outcome: Outcome) -> ExecutionResult:
-    return ExecutionResult(
-        status=outcome.status,
-        output=dumps(outcome.output) if outcome.status == "SUCCEEDED" else None,
-        error=outcome.error, cause=outcome.cause, stop_time=time.time(),
-    )

@@ -139,7 +139,6 @@ def _string_to_json(text: str) -> str:
 
 # Needs designer/sink.py to escape such JSON text and fail the execution on a write it cannot
 # make (through services.execution_fail_unrecorded) instead of dropping the item.
-@pytest.mark.xfail(reason="needs the sink change that escapes unstorable text and fails loudly", strict=False)
 @pytest.mark.parametrize("escape", ["\\\\ud83d", "\\\\u0000"], ids=["lone-surrogate", "nul"])
 def test_unstorable_text_made_by_the_execution_ends_it_with_its_history_whole(client, escape):
     """A value the execution makes itself (here by States.StringToJson) reaches its output, its

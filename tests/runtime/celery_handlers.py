@@ -54,3 +54,27 @@ def hand_out_token(event, context):
     """Publish the task token where the test (the 'external system') can find it."""
     _redis().rpush(f"test:token:{event['tag']}", event["token"])
     return {"accepted": True}
+
+
+def _crash_on_request(original):
+    """A stand-in for an engine bug: entering a state named ``EngineCrash`` raises inside the
+    interpreter. Installed in every process that loads these handlers (the test workers too), so
+    a test can check how each runtime ends an execution whose engine crashed."""
+
+    async def run_state(self, state, raw_input, frame):
+        if state.name == "EngineCrash":
+            raise ZeroDivisionError("an engine bug, on purpose")
+        return await original(self, state, raw_input, frame)
+
+    return run_state
+
+
+def install_engine_crash() -> None:
+    from executor.asl import Execution
+
+    if not getattr(Execution.run_state, "crashes_on_request", False):
+        Execution.run_state = _crash_on_request(Execution.run_state)
+        Execution.run_state.crashes_on_request = True
+
+
+install_engine_crash()

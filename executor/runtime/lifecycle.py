@@ -1,0 +1,81 @@
+"""What both runtimes do around the interpreter, written once so they cannot drift.
+
+From a request to an :class:`~executor.asl.Execution`, running it to an outcome (a stop, a
+lost connection or an engine bug each end it the same way on both), and from the outcome
+to the :class:`ExecutionResult` a sink records.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Callable
+
+from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
+
+from .base import ExecutionRequest, ExecutionResult
+
+__all__ = ["execution_info", "machine_for", "start", "run_to_outcome", "failed", "result_of", "STATES_RUNTIME"]
+
+log = logging.getLogger(__name__)
+
+STATES_RUNTIME = "States.Runtime"
+_MACHINES: dict[tuple[str, str], StateMachine] = {}
+
+
+def execution_info(request: ExecutionRequest) -> ExecutionInfo:
+    return ExecutionInfo(
+        execution_arn=request.execution_arn, name=request.name, state_machine_arn=request.state_machine_arn,
+        state_machine_name=request.state_machine_name, role_arn=request.role_arn, start_time=request.start_time,
+        input=json.loads(request.input) if request.input not in (None, "") else {},
+    )
+
+
+def machine_for(request: ExecutionRequest) -> StateMachine:
+    """The parsed definition, shared by every execution of the same text (parsed objects are immutable)."""
+    key = (request.definition, request.type)
+    machine = _MACHINES.get(key)
+    if machine is None:
+        machine = parse_definition(request.definition, machine_type=request.type)
+        if len(_MACHINES) > 512:
+            _MACHINES.clear()
+        _MACHINES[key] = machine
+    return machine
+
+
+def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
+    """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
+    parses, say): it fails loudly, with the reason, and nothing else is lost."""
+    try:
+        return Execution(machine_for(request), execution_info(request), hooks)
+    except Exception as exc:
+        log.exception("cannot start %s", request.execution_arn)
+        return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
+
+
+async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:
+    """Run to the end. A cancellation (StopExecution, a lost lock or connection) ends as ``on_cancel``
+    says; an engine bug ends the execution with ExecutionFailed, States.Runtime and the reason."""
+    try:
+        return await execution.run()
+    except asyncio.CancelledError:
+        return on_cancel()
+    except Exception as exc:
+        log.exception("execution %s crashed", execution.info.execution_arn)
+        return failed(execution, STATES_RUNTIME, f"Internal error: {type(exc).__name__}: {exc}")
+
+
+def failed(execution: Execution, error: str, cause: str) -> Outcome:
+    """Record ExecutionFailed after the last event and return the FAILED outcome."""
+    execution.log.add("ExecutionFailed", execution.log.next_id - 1, {"error": error, "cause": cause})
+    return Outcome("FAILED", error=error, cause=cause)
+
+
+def result_of(outcome: Outcome) -> ExecutionResult:
+    return ExecutionResult(
+        status=outcome.status, output=dumps(outcome.output) if outcome.status == "SUCCEEDED" else None,
+        error=outcome.error, cause=outcome.cause, stop_time=time.time(),
+    )
+
+
