@@ -6,12 +6,13 @@ Starts the whole product through tests/product.py (``python -m config.serve``: d
 workers, the inference worker; its own SQLite file, Redis database BENCH_PRODUCT_REDIS_URL,
 default redis://127.0.0.1:6379/15, emptied first) once per runtime, and measures with boto3:
 StartExecution, then DescribeExecution polled until the execution ends; history is written to the
-database as always. Floors, measured in the same run before the products start:
+database as always. Floors, measured in the same run:
 
 * a raw Celery worker (``-P prefork -c 2``, config/celery.py's settings, BENCH_FLOOR_REDIS_URL,
-  default redis://127.0.0.1:6379/2): the ``executor.noop`` round trip and 1,000 no-ops at once;
-* the raw MiniLM model at its best batch (1 torch thread), as bench/bench_inference.py does;
-* moto_server (moto's ASL interpreter over HTTP) on the same 200-state Pass chain.
+  default redis://127.0.0.1:6379/2): the ``executor.noop`` round trip and 1,000 no-ops at once,
+  beside each product (started and idle) just before its workloads;
+* the raw MiniLM model at its best batch (1 torch thread), as bench/bench_inference.py does, first;
+* moto_server (moto's ASL interpreter over HTTP) on the same 200-state Pass chain, beside each product.
 
 Prints ``name: value unit`` lines, ``*_ratio`` lines against the floors, the peak RSS of every
 product process, and a summary against the targets of issue 8.
@@ -134,19 +135,14 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 # -- floors ---------------------------------------------------------------------------------------------
-def celery_floor(n_trips: int, n_burst: int) -> dict[str, float]:
-    """A raw worker like the product's state worker: the no-op round trip and a burst of no-ops."""
-    import redis
+def celery_floor(tag: str, n_trips: int = 50, n_burst: int = 1000) -> dict[str, float]:
+    """A raw worker like the product's state worker: the no-op round trip and a burst of no-ops.
+    Measured again beside each product, just before its workloads: the machine's load drifts."""
     from celery import Celery
 
     from config.celery import celery_settings
 
-    redis.Redis.from_url(FLOOR_REDIS).flushdb()
-    env = dict(os.environ, REDIS_URL=FLOOR_REDIS, SWITCHYARD_SINK="", PYTHONPATH=str(ROOT))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "states", "-P", "prefork", "-c", "2",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", "floor@%h", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = floor_worker()
     app = Celery("bench-floor")
     app.conf.update(celery_settings({"REDIS_URL": FLOOR_REDIS}))
     try:
@@ -165,10 +161,22 @@ def celery_floor(n_trips: int, n_burst: int) -> dict[str, float]:
     finally:
         stop_group(worker)
     floor = {"trip_p50": statistics.median(trips), "trip_p99": percentile(trips, 0.99), "noops_per_s": burst}
-    out("floor_celery_round_trip_p50", floor["trip_p50"] * 1000, f"ms ({n_trips} sequential apply_async().get())")
-    out("floor_celery_round_trip_p99", floor["trip_p99"] * 1000, "ms")
-    out("floor_celery_noop_throughput", burst, f"tasks/s ({n_burst} no-ops sent at once, all gathered)")
+    out(f"{tag}_floor_celery_round_trip_p50", floor["trip_p50"] * 1000,
+        f"ms ({n_trips} sequential apply_async().get())")
+    out(f"{tag}_floor_celery_round_trip_p99", floor["trip_p99"] * 1000, "ms")
+    out(f"{tag}_floor_celery_noop_throughput", burst, f"tasks/s ({n_burst} no-ops sent at once, all gathered)")
     return floor
+
+
+def floor_worker() -> subprocess.Popen:
+    import redis
+
+    redis.Redis.from_url(FLOOR_REDIS).flushdb()
+    env = dict(os.environ, REDIS_URL=FLOOR_REDIS, SWITCHYARD_SINK="", PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "states", "-P", "prefork", "-c", "2",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", "floor@%h", "-l", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def model_floor(quick: bool) -> float:
@@ -258,17 +266,15 @@ def bench_chain(sfn, tag: str, runs: int, floor: dict) -> None:
 
 
 def chain_phases(sfn, tag: str, timed: list[tuple[str, float, float, dict]]) -> None:
-    """Where a chain's time goes, from the history's timestamps (medians over ``timed``): the
-    request until ExecutionStarted, each gap between consecutive events (TaskScheduled to
-    TaskStarted is the wait in the queue), and the end until DescribeExecution said so."""
+    """Where a chain's time goes (medians over ``timed``): each gap between consecutive history
+    events (TaskScheduled to TaskStarted is the wait in the queue), and :func:`split`."""
+    split(f"{tag}_chain3", timed)
     gaps: dict[str, list[float]] = {}
-    for arn, sent, seen, described in timed:
+    for arn, *_ in timed:
         events = sfn.get_execution_history(executionArn=arn, maxResults=100)["events"]
         at = [(e["type"], e["timestamp"].timestamp()) for e in events]
-        gaps.setdefault("request_to_ExecutionStarted", []).append(at[0][1] - sent)
         for (kind, when), (following, then) in zip(at, at[1:]):
             gaps.setdefault(f"{kind}_to_{following}", []).append(then - when)
-        gaps.setdefault("stopDate_to_DescribeExecution", []).append(seen - described["stopDate"].timestamp())
     for name, values in gaps.items():
         out(f"{tag}_chain3_gap[{name}]", statistics.median(values) * 1000, "ms (median, history timestamps)")
 
@@ -276,8 +282,10 @@ def chain_phases(sfn, tag: str, timed: list[tuple[str, float, float, dict]]) -> 
 def bench_map(sfn, tag: str, items: int, floor: dict) -> None:
     machine = create_machine(sfn, map_of({"Type": "Task", "Resource": LAMBDA + "greet"}))
     run_once(sfn, machine, {"items": [{"name": "w"}] * 20}, timeout=60)
+    sent = time.time()
     elapsed, arn, described = run_once(sfn, machine, {"items": [{"name": f"n{i}"} for i in range(items)]},
                                        timeout=600)
+    split(f"{tag}_map", [(arn, sent, sent + elapsed, described)])
     assert json.loads(described["output"]) == {"n": items}, described["output"]
     check_history(sfn, arn, f"{tag}_map")
     rate = items / elapsed
@@ -308,19 +316,32 @@ def bench_sagemaker(sfn, tag: str, items: int, model_best: float | None) -> None
             target_line(f"{tag}_sagemaker_echo_rate", f"{rate:.0f} items/s", ">= 2000 items/s", rate >= 2000)
 
 
-def pass_chain_rate(sfn, runs: int) -> float:
-    """Executions per second of the 200-state Pass chain, run one after the other."""
+def pass_chain_rate(sfn, runs: int) -> tuple[float, list]:
+    """Executions per second of the 200-state Pass chain, run one after the other, and the runs."""
     machine = create_machine(sfn, chain(200, None))
     run_once(sfn, machine, {"x": 1}, timeout=120)
-    started = time.perf_counter()
+    started, timed = time.perf_counter(), []
     for _ in range(runs):
-        run_once(sfn, machine, {"x": 1}, timeout=120)
-    return runs / (time.perf_counter() - started)
+        sent = time.time()
+        elapsed, arn, described = run_once(sfn, machine, {"x": 1}, timeout=120)
+        timed.append((arn, sent, sent + elapsed, described))
+    return runs / (time.perf_counter() - started), timed
+
+
+def split(name: str, timed: list[tuple[str, float, float, dict]]) -> None:
+    """Medians of: the request until the recorded start, the recorded run, its end until seen."""
+    for part, values in (("request_to_startDate", [d["startDate"].timestamp() - sent for _, sent, _, d in timed]),
+                         ("startDate_to_stopDate", [(d["stopDate"] - d["startDate"]).total_seconds()
+                                                    for *_, d in timed]),
+                         ("stopDate_to_seen", [seen - d["stopDate"].timestamp() for _, _, seen, d in timed])):
+        out(f"{name}_split[{part}]", statistics.median(values) * 1000, "ms (median)")
 
 
 def bench_pass(sfn, tag: str, runs: int, moto: Moto) -> None:
-    moto_rate = pass_chain_rate(moto.sfn(), runs)  # measured again beside each runtime: the load drifts
-    ours = pass_chain_rate(sfn, runs)
+    moto_rate, moto_runs = pass_chain_rate(moto.sfn(), runs)  # again beside each runtime: the load drifts
+    ours, our_runs = pass_chain_rate(sfn, runs)
+    split(f"{tag}_pass200_moto", moto_runs)
+    split(f"{tag}_pass200", our_runs)
     out(f"{tag}_pass200_moto_rate", moto_rate, f"executions/s (moto_server, {moto_rate * 200:.0f} transitions/s)")
     out(f"{tag}_pass200_rate", ours, f"executions/s ({ours * 200:.0f} transitions/s)")
     ratio(f"{tag}_pass200_over_moto", ours / moto_rate, ">= 20", ours >= 20 * moto_rate)
@@ -393,24 +414,23 @@ class Profiler:
 
 
 # -- one product ------------------------------------------------------------------------------------
-def bench_product(tag: str, sizes: dict, floor: dict, model_best: float | None, moto: Moto,
-                  profile: Path | None) -> None:
+def bench_product(tag: str, sizes: dict, model_best: float | None, moto: Moto, profile: Path | None) -> None:
     from tests.product import Product
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-product-{tag}-"))
     product = Product(workdir, redis_url=PRODUCT_REDIS, runtime=tag, state_workers=2, inference=True,
                       SWITCHYARD_MODELS="bench.bench_product", SWITCHYARD_ENDPOINTS=ENDPOINTS,
                       SWITCHYARD_TORCH_THREADS="1")
-    started = time.perf_counter()
-    product.start(timeout=120)
-    out(f"{tag}_product_start", time.perf_counter() - started, f"s (migrate and serve; log {product.log_path})")
-    sfn = product.sfn()
-    workloads = [("chain3", lambda: bench_chain(sfn, tag, sizes["chain_runs"], floor)),
-                 ("map", lambda: bench_map(sfn, tag, sizes["map_items"], floor)),
-                 ("sagemaker", lambda: bench_sagemaker(sfn, tag, sizes["sagemaker_items"], model_best)),
-                 ("pass200", lambda: bench_pass(sfn, tag, sizes["pass_runs"], moto))]
     try:
-        for name, workload in workloads:
+        started = time.perf_counter()
+        product.start(timeout=120)
+        out(f"{tag}_product_start", time.perf_counter() - started, f"s (migrate and serve; log {product.log_path})")
+        sfn, floor = product.sfn(), celery_floor(tag)
+        workloads = {"chain3": lambda: bench_chain(sfn, tag, sizes["chain_runs"], floor),
+                     "map": lambda: bench_map(sfn, tag, sizes["map_items"], floor),
+                     "sagemaker": lambda: bench_sagemaker(sfn, tag, sizes["sagemaker_items"], model_best),
+                     "pass200": lambda: bench_pass(sfn, tag, sizes["pass_runs"], moto)}
+        for name, workload in workloads.items():
             profiler = Profiler(profile, f"{tag}-{name}", product.pids())
             try:
                 workload()
@@ -444,12 +464,11 @@ def main() -> None:
              "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 8}
     print(f"sizes: {sizes}", flush=True)
     print(f"code: {code_version()}", flush=True)
-    floor = celery_floor(n_trips=50, n_burst=1000)
     model_best = model_floor(quick)
     moto = Moto()
     try:
         for tag in args.runtimes.split(","):
-            bench_product(tag.strip(), sizes, floor, model_best, moto, args.profile)
+            bench_product(tag.strip(), sizes, model_best, moto, args.profile)
     finally:
         stop_group(moto.proc)
     print("summary:", flush=True)

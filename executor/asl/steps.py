@@ -160,12 +160,17 @@ class StepsMixin:
                 frame.last = log.add(f"{prefix}Started", frame.last,
                                      details if prefix != "Task" else dict(base))
 
+        def mark_submitted(output: Any) -> None:
+            """A callback Task's call went out (AWS: TaskSubmitted); the Task now waits for its token."""
+            frame.last = log.add("TaskSubmitted", frame.last,
+                                 {**base, "output": dumps(output), "outputDetails": TRUNC})
+
         if prefix != "Activity":
             mark_started()
         info = {"execution_arn": self.info.execution_arn, "state_name": state.name,
                 # Stable across re-runs of the same execution: a runtime can replay finished work by it.
                 "key": key, "attempt": scope.retry_count, "timeout_seconds": timeout,
-                "heartbeat_seconds": heartbeat, "started": mark_started,
+                "heartbeat_seconds": heartbeat, "started": mark_started, "submitted": mark_submitted,
                 "context": scope.context if needs_task_token(resource) else None}
         try:
             call = self.hooks.invoke(resource, parameters, info)

@@ -377,6 +377,7 @@ class Driver:
                 record = await self._remote(f"{key}#invoke", base, parameters, info, token=token)
                 if "error" in record:
                     return record
+                info["submitted"](record.get("ok"))
             return await self._await_token(key, future, token, heartbeat)
         finally:
             self.callbacks.pop(key, None)
