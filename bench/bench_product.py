@@ -11,7 +11,8 @@ database as always. Floors, measured in the same run:
 * a raw Celery worker (``-P prefork -c 2``, config/celery.py's settings, BENCH_FLOOR_REDIS_URL,
   default redis://127.0.0.1:6379/2): the ``executor.noop`` round trip and 1,000 no-ops at once,
   beside each product (started and idle) just before its workloads;
-* the raw MiniLM model at its best batch (1 torch thread), as bench/bench_inference.py does, first;
+* the raw MiniLM model at its best batch (1 torch thread), as bench/bench_inference.py does, in
+  this process just before each product's SageMaker Maps;
 * moto_server (moto's ASL interpreter over HTTP) on the same 200-state Pass chain, beside each product.
 
 Prints ``name: value unit`` lines, ``*_ratio`` lines against the floors, the peak RSS of every
@@ -179,22 +180,18 @@ def floor_worker() -> subprocess.Popen:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def model_floor(quick: bool) -> float:
-    """The raw MiniLM's best batch throughput on this CPU, classifying as the workflow does."""
-    os.environ.setdefault("SWITCHYARD_TORCH_THREADS", "1")
-    from executor.inference import service, tuning
+def model_floor(tag: str, model, quick: bool) -> float:
+    """The raw MiniLM's best batch throughput on this CPU, classifying as the workflow does; measured
+    just before each product's SageMaker Maps, with the product idle."""
+    from executor.inference import tuning
 
-    worker = service.get_worker("minilm")
-    try:
-        rows = tuning.sweep(worker.model, (1, 32, 128) if quick else (1, 16, 32, 64, 128), task="classify",
-                            inputs=tuning.sample_texts(600), parameters={"candidate_labels": LABELS},
-                            min_seconds=1.5 if quick else 3.0)
-    finally:
-        service.shutdown_workers()
+    rows = tuning.sweep(model, (1, 32, 128) if quick else (1, 16, 32, 64, 128), task="classify",
+                        inputs=tuning.sample_texts(600), parameters={"candidate_labels": LABELS},
+                        min_seconds=1.5 if quick else 3.0)
     for row in rows:
-        out(f"floor_model_batch_{row.batch_size}", row.items_per_s, "items/s (raw MiniLM, 1 torch thread)")
+        out(f"{tag}_floor_model_batch_{row.batch_size}", row.items_per_s, "items/s (raw MiniLM, 1 torch thread)")
     best = max(rows, key=lambda row: row.items_per_s)
-    out("floor_model_best", best.items_per_s, f"items/s (batch {best.batch_size})")
+    out(f"{tag}_floor_model_best", best.items_per_s, f"items/s (batch {best.batch_size})")
     return best.items_per_s
 
 
@@ -297,9 +294,10 @@ def bench_map(sfn, tag: str, items: int, floor: dict) -> None:
           ">= 0.7" if tag == "celery" else None, rate >= 0.7 * floor["noops_per_s"])
 
 
-def bench_sagemaker(sfn, tag: str, items: int, model_best: float | None) -> None:
+def bench_sagemaker(sfn, tag: str, items: int, model, quick: bool) -> None:
     from executor.inference.tuning import sample_texts
 
+    model_best = model_floor(tag, model, quick)
     texts = sample_texts(items)
     for endpoint in ("bench-minilm", "bench-echo"):
         machine = create_machine(sfn, map_of(sagemaker_task(endpoint)))
@@ -310,7 +308,7 @@ def bench_sagemaker(sfn, tag: str, items: int, model_best: float | None) -> None
         check_history(sfn, arn, f"{tag}_{endpoint}")
         rate = items / elapsed
         out(f"{tag}_sagemaker_{endpoint}_rate", rate, f"items/s (Map of {items} single-text invokeEndpoint Tasks)")
-        if endpoint == "bench-minilm" and model_best:
+        if endpoint == "bench-minilm":
             ratio(f"{tag}_sagemaker_minilm_over_raw_model", rate / model_best, ">= 0.8", rate >= 0.8 * model_best)
         elif endpoint == "bench-echo":
             target_line(f"{tag}_sagemaker_echo_rate", f"{rate:.0f} items/s", ">= 2000 items/s", rate >= 2000)
@@ -414,7 +412,7 @@ class Profiler:
 
 
 # -- one product ------------------------------------------------------------------------------------
-def bench_product(tag: str, sizes: dict, model_best: float | None, moto: Moto, profile: Path | None) -> None:
+def bench_product(tag: str, sizes: dict, model, moto: Moto, profile: Path | None) -> None:
     from tests.product import Product
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-product-{tag}-"))
@@ -428,7 +426,7 @@ def bench_product(tag: str, sizes: dict, model_best: float | None, moto: Moto, p
         sfn, floor = product.sfn(), celery_floor(tag)
         workloads = {"chain3": lambda: bench_chain(sfn, tag, sizes["chain_runs"], floor),
                      "map": lambda: bench_map(sfn, tag, sizes["map_items"], floor),
-                     "sagemaker": lambda: bench_sagemaker(sfn, tag, sizes["sagemaker_items"], model_best),
+                     "sagemaker": lambda: bench_sagemaker(sfn, tag, sizes["sagemaker_items"], model, sizes["quick"]),
                      "pass200": lambda: bench_pass(sfn, tag, sizes["pass_runs"], moto)}
         for name, workload in workloads.items():
             profiler = Profiler(profile, f"{tag}-{name}", product.pids())
@@ -461,16 +459,20 @@ def main() -> None:
     args = parser.parse_args()
     quick = args.quick
     sizes = {"chain_runs": 20 if quick else 50, "map_items": 300 if quick else 1000,
-             "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 8}
+             "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 8, "quick": quick}
     print(f"sizes: {sizes}", flush=True)
     print(f"code: {code_version()}", flush=True)
-    model_best = model_floor(quick)
+    os.environ.setdefault("SWITCHYARD_TORCH_THREADS", "1")
+    from executor.inference import service
+
+    minilm = service.get_worker("minilm").model  # loaded once, for the raw floor beside each product
     moto = Moto()
     try:
         for tag in args.runtimes.split(","):
-            bench_product(tag.strip(), sizes, model_best, moto, args.profile)
+            bench_product(tag.strip(), sizes, minilm, moto, args.profile)
     finally:
         stop_group(moto.proc)
+        service.shutdown_workers()
     print("summary:", flush=True)
     for line in SUMMARY:
         print(f"  {line}", flush=True)
