@@ -128,6 +128,7 @@ def check_history(sfn, arn: str, label: str) -> None:
     last = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)["events"]
     if not last or last[0]["type"] != "ExecutionSucceeded":
         print(f"{label}_history: WRONG (last event {last[0]['type'] if last else None})", flush=True)
+        SUMMARY.append(f"{label}_history: SUCCEEDED, but the stored history does not end with ExecutionSucceeded")
 
 
 def percentile(samples: list[float], q: float) -> float:
