@@ -56,6 +56,14 @@ def hand_out_token(event, context):
     return {"accepted": True}
 
 
+@handler("fail-once")
+def fail_once(event, context):
+    """Fail the first call for ``event["tag"]`` (ASL Retry then runs it again), succeed after."""
+    if _redis().incr(f"test:calls:{event['tag']}") == 1:
+        raise RuntimeError("the first call fails, on purpose")
+    return {"ok": True}
+
+
 def _crash_on_request(original):
     """A stand-in for an engine bug: entering a state named ``EngineCrash`` raises inside the
     interpreter. Installed in every process that loads these handlers (the test workers too), so
