@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
-from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES
+from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES, redis_answers
+
+CHANNEL_LAYER_CHOICES = ("auto", "memory", "redis")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -121,11 +124,23 @@ REST_FRAMEWORK = {
 
 # --- Redis, Channels, Celery
 REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-SWITCHYARD_CHANNEL_LAYER = (os.environ.get("SWITCHYARD_CHANNEL_LAYER") or "memory").strip().lower()
+# Live updates (designer/live): every process that writes history publishes to this layer, so
+# the web process and Celery workers must agree on it. "auto" takes Redis whenever it answers
+# (the pub/sub layer: about 3x the messages/s of the list-based one through one daphne), else
+# the in-memory layer, which only reaches websockets of the process that writes the history.
+SWITCHYARD_CHANNEL_LAYER = (os.environ.get("SWITCHYARD_CHANNEL_LAYER") or "auto").strip().lower()
+SWITCHYARD_CHANNEL_REDIS_URL = os.environ.get("SWITCHYARD_CHANNEL_REDIS_URL") or REDIS_URL
+if SWITCHYARD_CHANNEL_LAYER not in CHANNEL_LAYER_CHOICES:
+    raise ValueError(f"SWITCHYARD_CHANNEL_LAYER must be one of {CHANNEL_LAYER_CHOICES}, "
+                     f"not {SWITCHYARD_CHANNEL_LAYER!r}")
+if SWITCHYARD_CHANNEL_LAYER == "auto":
+    SWITCHYARD_CHANNEL_LAYER = "redis" if redis_answers(SWITCHYARD_CHANNEL_REDIS_URL) else "memory"
 if SWITCHYARD_CHANNEL_LAYER == "redis":
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    # Redis pub/sub ignores database numbers: the prefix keeps two Switchyards that share a
+    # Redis on different databases from hearing each other.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {
+        "hosts": [SWITCHYARD_CHANNEL_REDIS_URL],
+        "prefix": f"switchyard{urlsplit(SWITCHYARD_CHANNEL_REDIS_URL).path.strip('/') or '0'}"}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
