@@ -23,6 +23,18 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def channel_layers(kind: str, redis_url: str) -> dict:
+    """Return CHANNEL_LAYERS for ``kind`` ("redis" or "memory"); workers and tests build theirs here too."""
+    if kind == "redis":
+        # Redis pub/sub ignores database numbers: the prefix keeps two Switchyards that share a
+        # Redis on different databases from hearing each other.
+        prefix = f"switchyard{urlsplit(redis_url).path.strip('/') or '0'}"
+        return {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                            "CONFIG": {"hosts": [redis_url], "prefix": prefix}}}
+    # The publisher queues at most one message per execution every 50 ms; room for bursts.
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+
+
 def env_list(name: str, default: str) -> list[str]:
     """Return a comma-separated environment variable as a list of non-empty, stripped items."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -135,14 +147,7 @@ if SWITCHYARD_CHANNEL_LAYER not in CHANNEL_LAYER_CHOICES:
                      f"not {SWITCHYARD_CHANNEL_LAYER!r}")
 if SWITCHYARD_CHANNEL_LAYER == "auto":
     SWITCHYARD_CHANNEL_LAYER = "redis" if redis_answers(SWITCHYARD_CHANNEL_REDIS_URL) else "memory"
-if SWITCHYARD_CHANNEL_LAYER == "redis":
-    # Redis pub/sub ignores database numbers: the prefix keeps two Switchyards that share a
-    # Redis on different databases from hearing each other.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {
-        "hosts": [SWITCHYARD_CHANNEL_REDIS_URL],
-        "prefix": f"switchyard{urlsplit(SWITCHYARD_CHANNEL_REDIS_URL).path.strip('/') or '0'}"}}}
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = channel_layers(SWITCHYARD_CHANNEL_LAYER, SWITCHYARD_CHANNEL_REDIS_URL)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL

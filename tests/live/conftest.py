@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import channel_layers
 from designer.sink import DjangoExecutionSink
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "celery: runs real Celery workers on Redis (deselect: -m 'not celery')")
 
 
 @pytest.fixture
 def memory_layer(settings):
     """The in-memory channel layer (CHANNEL_LAYERS changed: Channels drops its cached layer)."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = channel_layers("memory", "")
 
 
 @pytest.fixture
