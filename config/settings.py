@@ -148,6 +148,8 @@ if SWITCHYARD_CHANNEL_LAYER not in CHANNEL_LAYER_CHOICES:
 if SWITCHYARD_CHANNEL_LAYER == "auto":
     SWITCHYARD_CHANNEL_LAYER = "redis" if redis_answers(SWITCHYARD_CHANNEL_REDIS_URL) else "memory"
 CHANNEL_LAYERS = channel_layers(SWITCHYARD_CHANNEL_LAYER, SWITCHYARD_CHANNEL_REDIS_URL)
+# At most one live message per execution per this many ms, carrying every event since the last.
+SWITCHYARD_LIVE_COALESCE_MS = float(os.environ.get("SWITCHYARD_LIVE_COALESCE_MS") or 50)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL

@@ -13,12 +13,14 @@ goes at once, so coalescing costs latency only under load.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save
 
@@ -31,7 +33,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["publish_batch", "publish_status", "get_publisher", "register_consumer_loop", "connect_signals",
            "Publisher", "INTERVAL_S", "MESSAGE_TYPE"]
 
-INTERVAL_S = 0.05
+INTERVAL_S = 0.05  # the default of SWITCHYARD_LIVE_COALESCE_MS
 MESSAGE_TYPE = "live.batch"  # the consumers' handler is live_batch
 _MAX_EVENTS_PER_MESSAGE = 500  # keeps a 10,000-item Map's burst in frames a browser parses quickly
 _MAX_BACKLOG = 10_000  # messages waiting for a layer that is away; past this, live updates are dropped
@@ -71,6 +73,21 @@ class Publisher:
         """Queue events and status messages for ``group``; returns at once, from any thread."""
         self._loop.call_soon_threadsafe(self._add, group, list(events), list(statuses))
 
+    def drain(self, timeout: float = 2.0) -> bool:
+        """Send everything submitted so far at once, without waiting out the interval; return
+        False if the layer did not take it within ``timeout`` s. Runs at exit, so a process that
+        ends (a worker shutting down, a script) does not take its last updates with it."""
+        try:
+            asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(timeout)
+            return True
+        except Exception:
+            return False
+
+    async def _drain(self) -> None:
+        for group in list(self._pending):
+            self._flush(group)
+        await self._outbox.join()
+
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._loop.create_task(self._send_forever())
@@ -91,7 +108,9 @@ class Publisher:
             self._loop.call_soon(self._flush, group)
 
     def _flush(self, group: str) -> None:
-        pending = self._pending.pop(group)
+        pending = self._pending.pop(group, None)
+        if pending is None:  # sent early by drain()
+            return
         now = self._loop.time()
         self._last_sent[group] = now
         if len(self._last_sent) > 1000:  # forget groups quiet for longer than the interval
@@ -117,6 +136,8 @@ class Publisher:
                 self._dropped = 0
             except Exception:  # a layer that is away costs live updates, never the history
                 logger.warning("Could not publish a live update to %s", group, exc_info=True)
+            finally:
+                self._outbox.task_done()
 
 
 async def _deliver(group: str, message: dict[str, Any]) -> None:
@@ -141,7 +162,8 @@ def get_publisher() -> Publisher:
     global _publisher, _publisher_pid
     with _publisher_lock:
         if _publisher is None or _publisher_pid != os.getpid():
-            _publisher, _publisher_pid = Publisher(), os.getpid()
+            _publisher, _publisher_pid = Publisher(settings.SWITCHYARD_LIVE_COALESCE_MS / 1000), os.getpid()
+            atexit.register(_publisher.drain)
         return _publisher
 
 
