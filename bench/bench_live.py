@@ -8,8 +8,13 @@ process that hands events to the Django sink at ``--rate`` events/s for ``--seco
 runtime does (the sink writes them, then publishes what it committed). The client here
 records when each event arrives; each event carries its write time as its timestamp.
 
+Then the floor, in the same run: FLOOR_MESSAGES messages of one event each sent straight to
+the channel layer (no sink, no database, no coalescing), 20 a second, as the coalesced
+messages go: what Redis, daphne and the consumer cost by themselves.
+
 Prints ``name: value unit`` lines: latency p50/p99/max, events lost or repeated, the rate
-sustained, websocket messages/s (the coalescing), and p99 as a ratio of the 100 ms limit.
+sustained, websocket messages/s (the coalescing), p99 as a ratio of the 100 ms limit, and
+the floor's p50/p99.
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 DB_FILE = ROOT / "var" / "bench-live.sqlite3"
 DAPHNE_LOG = ROOT / "var" / "bench-live-daphne.log"
 LIMIT_P99_MS = 100.0
+FLOOR_MESSAGES = 200
 
 
 def out(name: str, value: float, unit: str) -> None:
@@ -96,7 +102,22 @@ def write(rate: float, seconds: float) -> None:
             "stateEnteredEventDetails": {"name": f"State{i % 50}", "input": '{"item": 1}'}}])
     elapsed = time.monotonic() - start
     sink.flush(timeout=60)
+    asyncio.run(send_floor(execution.arn, total))
     print(json.dumps({"written": total, "seconds": elapsed}), flush=True)
+
+
+async def send_floor(arn: str, after: int) -> None:
+    from channels.layers import get_channel_layer
+
+    from designer.live.groups import execution_group
+    from designer.live.publisher import MESSAGE_TYPE
+
+    await asyncio.sleep(1)  # the last coalesced messages are out of the way
+    layer = get_channel_layer()
+    for k in range(1, FLOOR_MESSAGES + 1):
+        event = {"id": after + k, "previousEventId": after + k - 1, "timestamp": time.time(), "type": "Floor"}
+        await layer.group_send(execution_group(arn), {"type": MESSAGE_TYPE, "events": [event], "statuses": []})
+        await asyncio.sleep(0.05)
 
 
 # --- the client: this process
@@ -110,6 +131,7 @@ async def measure(port: int, rate: float, seconds: float) -> None:
                               stdout=subprocess.PIPE, text=True)
     arn = (await asyncio.to_thread(writer.stdout.readline)).strip()
     latencies: list[float] = []
+    floor: list[float] = []
     ids: list[int] = []
     frames = 0
     async with websockets.connect(f"ws://127.0.0.1:{port}/ws/executions/{arn}?metrics=0", max_size=None) as ws:
@@ -117,29 +139,27 @@ async def measure(port: int, rate: float, seconds: float) -> None:
         writer.stdin.write("go\n")
         writer.stdin.flush()
         total = int(rate * seconds)
-        deadline = time.monotonic() + seconds + 30
-        while len(ids) < total and time.monotonic() < deadline:
+        deadline = time.monotonic() + seconds + 60
+        while len(ids) < total + FLOOR_MESSAGES and time.monotonic() < deadline:
             try:
                 message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(deadline - time.monotonic(), 0)))
             except asyncio.TimeoutError:
                 break
             now = time.time()
             events = [message["event"]] if message["type"] == "event" else message.get("events", [])
-            frames += bool(events)
+            frames += bool(events) and events[0]["id"] <= total
             for event in events:
                 ids.append(event["id"])
-                latencies.append((now - event["timestamp"]) * 1000)
+                (latencies if event["id"] <= total else floor).append((now - event["timestamp"]) * 1000)
     report = json.loads(await asyncio.to_thread(writer.stdout.readline))
     writer.wait(30)
-    latencies.sort()
-    pick = lambda q: latencies[min(int(q * len(latencies)), len(latencies) - 1)] if latencies else float("nan")  # noqa: E731
-    p99 = pick(0.99)
+    p99 = percentile(latencies, 99)
     out("live_events_written", report["written"], "events")
     out("live_write_rate", report["written"] / report["seconds"], "events/s")
-    out("live_latency_p50", pick(0.50), "ms")
+    out("live_latency_p50", percentile(latencies, 50), "ms")
     out("live_latency_p99", p99, "ms")
-    out("live_latency_max", latencies[-1] if latencies else float("nan"), "ms")
-    lost = sorted(set(range(1, total + 1)) - set(ids))
+    out("live_latency_max", max(latencies, default=float("nan")), "ms")
+    lost = sorted(set(range(1, total + FLOOR_MESSAGES + 1)) - set(ids))
     if lost:
         print(f"# lost ids: {lost[:5]} ... {lost[-5:]}", file=sys.stderr)
     out("live_events_lost", len(lost), "events")
@@ -147,6 +167,16 @@ async def measure(port: int, rate: float, seconds: float) -> None:
     out("live_events_out_of_order", sum(b < a for a, b in zip(ids, ids[1:])), "events")
     out("live_websocket_messages_per_s", frames / report["seconds"], "messages/s")
     out("live_p99_vs_limit", p99 / LIMIT_P99_MS, f"x (limit {LIMIT_P99_MS:.0f} ms; under 1 passes)")
+    out("floor_layer_to_websocket_p50", percentile(floor, 50), "ms")
+    out("floor_layer_to_websocket_p99", percentile(floor, 99), "ms")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(max(int(q / 100 * len(ordered) + 0.5) - 1, 0), len(ordered) - 1)]
 
 
 def main() -> None:
