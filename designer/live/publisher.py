@@ -67,6 +67,7 @@ class Publisher:
         self._last_sent: dict[str, float] = {}
         self._outbox: asyncio.Queue = asyncio.Queue()
         self._dropped = 0
+        self._pid = os.getpid()
         threading.Thread(target=self._run, name="switchyard-live", daemon=True).start()
 
     def submit(self, group: str, *, events: list[dict] = (), statuses: list[dict] = ()) -> None:
@@ -77,6 +78,8 @@ class Publisher:
         """Send everything submitted so far at once, without waiting out the interval; return
         False if the layer did not take it within ``timeout`` s. Runs at exit, so a process that
         ends (a worker shutting down, a script) does not take its last updates with it."""
+        if os.getpid() != self._pid:  # a forked child inherits the handler, not the thread
+            return False
         try:
             asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(timeout)
             return True
@@ -153,16 +156,15 @@ async def _deliver(group: str, message: dict[str, Any]) -> None:
 
 
 _publisher: Publisher | None = None
-_publisher_pid: int | None = None
 _publisher_lock = threading.Lock()
 
 
 def get_publisher() -> Publisher:
     """The process's publisher (a forked process, e.g. a Celery pool process, gets its own)."""
-    global _publisher, _publisher_pid
+    global _publisher
     with _publisher_lock:
-        if _publisher is None or _publisher_pid != os.getpid():
-            _publisher, _publisher_pid = Publisher(settings.SWITCHYARD_LIVE_COALESCE_MS / 1000), os.getpid()
+        if _publisher is None or _publisher._pid != os.getpid():
+            _publisher = Publisher(settings.SWITCHYARD_LIVE_COALESCE_MS / 1000)
             atexit.register(_publisher.drain)
         return _publisher
 
