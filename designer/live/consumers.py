@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,7 +29,10 @@ __all__ = ["ExecutionEventsConsumer", "MachineExecutionsConsumer", "CLOSE_FORBID
 
 CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_BAD_REQUEST = 4403, 4404, 4400
 METRICS_INTERVAL_S = 1.0
-_PAGE = 1000  # events per database read and per catch-up message
+_PAGE = 1000  # events per database read
+# A websocket message holds events up to about this many bytes (inputs can be 256 KB each, and
+# many clients refuse frames past 1 MiB by default).
+_FRAME_BYTES = 256 * 1024
 _MACHINE_SNAPSHOT = 100  # executions listed when a machine's socket opens
 
 
@@ -125,13 +129,26 @@ class ExecutionEventsConsumer(_LiveConsumer):
                 return
 
     async def _send_events(self, events: list[dict[str, Any]]) -> None:
-        if not events:
-            return
-        if len(events) == 1:
-            await self.send_json({"type": "event", "event": events[0]})
+        chunk: list[str] = []
+        size = 0
+        for event in events:
+            text = json.dumps(event)
+            chunk.append(text)
+            size += len(text)
+            if size >= _FRAME_BYTES:
+                await self._send_chunk(chunk)
+                chunk, size = [], 0
+        if chunk:
+            await self._send_chunk(chunk)
+        if events:
+            self.last_id = events[-1]["id"]
+
+    async def _send_chunk(self, texts: list[str]) -> None:
+        # Events are serialised once each; the message around them is written by hand.
+        if len(texts) == 1:
+            await self.send(text_data=f'{{"type": "event", "event": {texts[0]}}}')
         else:
-            await self.send_json({"type": "events", "events": events})
-        self.last_id = events[-1]["id"]
+            await self.send(text_data=f'{{"type": "events", "events": [{", ".join(texts)}]}}')
 
     async def _send_status(self, status: dict[str, Any]) -> None:
         if status != self.last_status:

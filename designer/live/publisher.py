@@ -36,6 +36,7 @@ __all__ = ["publish_batch", "publish_status", "get_publisher", "register_consume
 INTERVAL_S = 0.05  # the default of SWITCHYARD_LIVE_COALESCE_MS
 MESSAGE_TYPE = "live.batch"  # the consumers' handler is live_batch
 _MAX_EVENTS_PER_MESSAGE = 500  # keeps a 10,000-item Map's burst in frames a browser parses quickly
+_MAX_MESSAGE_BYTES = 1024 * 1024
 _MAX_BACKLOG = 10_000  # messages waiting for a layer that is away; past this, live updates are dropped
 
 _consumer_loop: asyncio.AbstractEventLoop | None = None
@@ -118,8 +119,7 @@ class Publisher:
         self._last_sent[group] = now
         if len(self._last_sent) > 1000:  # forget groups quiet for longer than the interval
             self._last_sent = {g: t for g, t in self._last_sent.items() if t > now - self.interval_s}
-        events = pending.events
-        chunks = [events[i:i + _MAX_EVENTS_PER_MESSAGE] for i in range(0, len(events), _MAX_EVENTS_PER_MESSAGE)]
+        chunks = _chunks(pending.events)
         for index, chunk in enumerate(chunks or [[]]):
             last = index == max(len(chunks) - 1, 0)
             message = {"type": MESSAGE_TYPE, "events": chunk, "statuses": pending.statuses if last else []}
@@ -141,6 +141,32 @@ class Publisher:
                 logger.warning("Could not publish a live update to %s", group, exc_info=True)
             finally:
                 self._outbox.task_done()
+
+
+def _chunks(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Split events into messages of at most _MAX_EVENTS_PER_MESSAGE events and about
+    _MAX_MESSAGE_BYTES (Redis cuts off a pub/sub subscriber that falls 32 MB behind)."""
+    chunks: list[list[dict[str, Any]]] = []
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for event in events:
+        chunk.append(event)
+        size += _approximate_size(event)
+        if len(chunk) >= _MAX_EVENTS_PER_MESSAGE or size >= _MAX_MESSAGE_BYTES:
+            chunks.append(chunk)
+            chunk, size = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _approximate_size(event: dict[str, Any]) -> int:
+    # Inputs and outputs (strings in the details) are what can be large; no need to serialise.
+    size = 200
+    for value in event.values():
+        if isinstance(value, dict):
+            size += sum(len(v) for v in value.values() if isinstance(v, str))
+    return size
 
 
 async def _deliver(group: str, message: dict[str, Any]) -> None:
@@ -226,7 +252,16 @@ def _on_event_saved(sender, instance: HistoryEvent, created: bool = False, **kwa
                                                      events=[event_wire(instance)]))
 
 
+def _on_worker_process_shutdown(**kwargs) -> None:
+    if _publisher is not None:
+        _publisher.drain()
+
+
 def connect_signals() -> None:
-    """Publish what the web process writes itself (called once, from the app's ready())."""
+    """Publish what the web process writes itself, and drain at a Celery pool process's end
+    (those end with os._exit: no atexit). Called once, from the app's ready()."""
+    from celery.signals import worker_process_shutdown
+
     post_save.connect(_on_execution_saved, sender=Execution, dispatch_uid="switchyard-live-execution")
     post_save.connect(_on_event_saved, sender=HistoryEvent, dispatch_uid="switchyard-live-event")
+    worker_process_shutdown.connect(_on_worker_process_shutdown, dispatch_uid="switchyard-live-drain")

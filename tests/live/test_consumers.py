@@ -225,3 +225,17 @@ async def test_metrics_arrive_every_second_while_connected(run):
     metrics = [m for m in client.messages if m["type"] == "metrics"][-1]
     assert {"time", "runtime", "queues", "workers", "executions_running", "models", "errors"} <= set(metrics)
     await client.close()
+
+
+async def test_events_with_large_inputs_are_split_into_frames_under_a_mebibyte(run, sink):
+    """Twenty events of 200 KB each arrive whole, in order, in frames a default client accepts."""
+    big = [{**event(i), "stateEnteredEventDetails": {"name": "Big", "input": "x" * 200_000}} for i in range(1, 21)]
+    sink.append_events(run.arn, big)
+    await asyncio.to_thread(sink.flush)
+    client = Client(path(run))
+    assert (await client.connect())[0]
+    await client.until(lambda c: len(c.events) >= 20)
+    assert client.ids() == list(range(1, 21))
+    frames = [m for m in client.messages if m["type"] in ("event", "events")]
+    assert len(frames) > 1 and all(len(json.dumps(m)) < 2**20 for m in frames)
+    await client.close()
