@@ -151,9 +151,10 @@ class ExecutionEventsConsumer(_LiveConsumer):
             await self.send(text_data=f'{{"type": "events", "events": [{", ".join(texts)}]}}')
 
     async def _send_status(self, status: dict[str, Any]) -> None:
-        if status != self.last_status:
-            self.last_status = status
-            await self.send_json(status)
+        if status == self.last_status or _stale(self.last_status, status):
+            return
+        self.last_status = status
+        await self.send_json(status)
 
 
 class MachineExecutionsConsumer(_LiveConsumer):
@@ -165,11 +166,20 @@ class MachineExecutionsConsumer(_LiveConsumer):
             raise _Refused(CLOSE_NOT_FOUND, f"State Machine Does Not Exist: '{name}'")
         await self.join(machine_group(name))
         executions = await database_sync_to_async(_recent_executions)(name)
+        self.last_status = {status["executionArn"]: status for status in executions}
         await self.send_json({"type": "executions", "executions": executions})
 
     async def live_batch(self, message: dict[str, Any]) -> None:
         for status in message["statuses"]:
-            await self.send_json(status)
+            arn = status["executionArn"]
+            if not _stale(self.last_status.get(arn), status):
+                self.last_status[arn] = status
+                await self.send_json(status)
+
+
+def _stale(last: dict[str, Any] | None, status: dict[str, Any]) -> bool:
+    """True for RUNNING after an end: the start's message, published late by another process."""
+    return last is not None and last["status"] != "RUNNING" and status["status"] == "RUNNING"
 
 
 def _execution_id(arn: str) -> int:

@@ -239,3 +239,18 @@ async def test_events_with_large_inputs_are_split_into_frames_under_a_mebibyte(r
     frames = [m for m in client.messages if m["type"] in ("event", "events")]
     assert len(frames) > 1 and all(len(json.dumps(m)) < 2**20 for m in frames)
     await client.close()
+
+
+async def test_a_late_running_status_never_follows_the_end(run, sink):
+    """A start announced after the end (another process was slow) does not turn the run back to RUNNING."""
+    sink.execution_finished(run.arn, ExecutionResult("SUCCEEDED", output="1", stop_time=time.time()))
+    await asyncio.to_thread(sink.flush)
+    client = Client(path(run))
+    assert (await client.connect())[0]
+    await client.until(lambda c: c.statuses and c.statuses[-1]["status"] == "SUCCEEDED")
+    stale = {**client.statuses[-1], "status": "RUNNING"}
+    await get_channel_layer().group_send(execution_group(run.arn), {
+        "type": "live.batch", "events": [], "statuses": [stale]})
+    await client.quiet()
+    assert [s["status"] for s in client.statuses] == ["SUCCEEDED"]
+    await client.close()
