@@ -61,10 +61,14 @@ def celery_runtime(worker):
 
 async def test_events_a_celery_worker_writes_reach_the_websocket_through_redis(celery_runtime):
     """Every event of a run on a worker arrives live, once, in id order, as GetExecutionHistory
-    has it, then the SUCCEEDED status; a client joining afterwards with ?after gets the rest."""
+    has it, then the SUCCEEDED status; the machine's socket hears the start and the end; a client
+    joining afterwards with ?after gets the rest."""
     machine = await database_sync_to_async(state_machine)("live-celery")
     machine.definition = DEFINITION
     await database_sync_to_async(machine.save)()
+    watcher = Client(f"/ws/machines/{machine.name}?metrics=0")
+    assert (await watcher.connect())[0]
+    assert (await watcher.receive())["executions"] == []
     execution, _ = await database_sync_to_async(services.execution_start)(
         state_machine=machine, input=json.dumps(ITEMS))
     client = Client(f"/ws/executions/{execution.arn}?metrics=0")
@@ -81,6 +85,10 @@ async def test_events_a_celery_worker_writes_reach_the_websocket_through_redis(c
     assert sum(m["type"] in ("event", "events") for m in client.messages) >= 2, "nothing arrived live"
     assert len(client.events) > 60  # 20 Map iterations and their Lambda events
     await client.close()
+    await watcher.until(lambda c: len(c.statuses) >= 2)
+    assert [(s["executionArn"], s["status"]) for s in watcher.statuses] == [
+        (execution.arn, "RUNNING"), (execution.arn, "SUCCEEDED")]
+    await watcher.close()
 
     late = Client(f"/ws/executions/{execution.arn}?after=5&metrics=0")
     assert (await late.connect())[0]
