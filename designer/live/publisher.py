@@ -176,7 +176,11 @@ async def _deliver(group: str, message: dict[str, Any]) -> None:
     if isinstance(layer, InMemoryChannelLayer):
         loop = _consumer_loop
         if loop is not None and not loop.is_closed():  # no loop: nobody in this process listens
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            send = layer.group_send(group, message)
+            try:
+                asyncio.run_coroutine_threadsafe(send, loop)
+            except RuntimeError:  # the loop closed meanwhile (tests end theirs)
+                send.close()
         return
     await layer.group_send(group, message)
 
