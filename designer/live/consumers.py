@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -23,6 +24,8 @@ from designer.live.metrics import metrics_message
 from designer.live.publisher import register_consumer_loop
 from designer.live.wire import event_wire, status_wire
 from designer.models import Execution, StateMachine
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ExecutionEventsConsumer", "MachineExecutionsConsumer", "CLOSE_FORBIDDEN", "CLOSE_NOT_FOUND",
            "CLOSE_BAD_REQUEST"]
@@ -75,7 +78,10 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_metrics(self) -> None:
         while True:
-            await self.send_json(await database_sync_to_async(metrics_message, thread_sensitive=False)())
+            try:
+                await self.send_json(await database_sync_to_async(metrics_message, thread_sensitive=False)())
+            except Exception:  # figures that cannot be read this second may be readable the next
+                logger.warning("Could not send live metrics", exc_info=True)
             await asyncio.sleep(METRICS_INTERVAL_S)
 
 
