@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from designer.runtime import runtime_name
+from designer.runtime import get_runtime, runtime_name
 from executor.inference import metrics as inference_metrics
 from executor.inference import settings as inference_settings
 
@@ -33,39 +33,44 @@ def metrics_message() -> dict[str, Any]:
 
 
 def _read() -> dict[str, Any]:
-    runtime = runtime_name()
+    name = runtime_name()
+    # The Celery runtime knows its own Redis and Celery app (a worker machine's may differ from
+    # this process's defaults): read through them.
+    runtime = get_runtime() if name == "celery" else None
     errors: list[str] = []
     queues: dict[str, Any] = {"queues": {}, "workers": {}, "executions_running": None}
-    if runtime == "celery":
-        queues = _celery_queues(errors)
+    if runtime is not None:
+        queues = _celery_queues(runtime, errors)
     # The batcher runs in the inference worker whenever Celery carries the work.
-    remote = runtime == "celery" or inference_settings.inference_mode() == "celery"
+    remote = runtime is not None or inference_settings.inference_mode() == "celery"
     return {
         "type": "metrics",
         "time": time.time(),
-        "runtime": runtime,
+        "runtime": name,
         "queues": queues["queues"],
         "workers": queues["workers"],
         "executions_running": queues["executions_running"],
-        "models": _remote_models(errors) if remote else inference_metrics.snapshot()["models"],
+        "models": _remote_models(runtime, errors) if remote else inference_metrics.snapshot()["models"],
         "errors": errors,
     }
 
 
-def _celery_queues(errors: list[str]) -> dict[str, Any]:
+def _celery_queues(runtime: Any, errors: list[str]) -> dict[str, Any]:
     from executor.runtime.metrics import runtime_metrics
 
     try:
-        return runtime_metrics()
+        return runtime_metrics(getattr(runtime, "client", None))
     except Exception as exc:  # a broker that is away must not silence the other figures
         errors.append(f"queue metrics: {type(exc).__name__}: {exc}")
         return {"queues": {}, "workers": {}, "executions_running": None}
 
 
-def _remote_models(errors: list[str]) -> dict[str, Any]:
-    from config.celery import app
+def _remote_models(runtime: Any, errors: list[str]) -> dict[str, Any]:
     from executor.inference.celery_tasks import METRICS_SNAPSHOT
 
+    app = getattr(runtime, "app", None)
+    if app is None:
+        from config.celery import app
     try:
         reply = app.send_task(METRICS_SNAPSHOT, queue="inference", expires=_INFERENCE_TIMEOUT_S * 2)
         return reply.get(timeout=_INFERENCE_TIMEOUT_S)["models"]

@@ -95,3 +95,18 @@ async def test_events_a_celery_worker_writes_reach_the_websocket_through_redis(c
     await late.until(lambda c: c.statuses)
     assert late.ids() == client.ids()[5:] and late.statuses[-1]["status"] == "SUCCEEDED"
     await late.close()
+
+
+async def test_metrics_name_the_worker_and_the_queues_it_serves(celery_runtime, worker):
+    """With the Celery runtime, metrics list each live worker with its pool size, and each queue's depth."""
+    machine = await database_sync_to_async(state_machine)("live-metrics")
+    execution = await database_sync_to_async(services.execution_start)(state_machine=machine)
+    client = Client(f"/ws/executions/{execution[0].arn}")
+    assert (await client.connect())[0]
+    await client.until(lambda c: any(m["type"] == "metrics" for m in c.messages))
+    metrics = next(m for m in client.messages if m["type"] == "metrics")
+    assert metrics["runtime"] == "celery" and set(metrics["queues"]) == {"states", "inference"}
+    (node, figures), = [(n, f) for n, f in metrics["workers"].items() if n.startswith(worker.names[0])]
+    assert figures["concurrency"] == 2 and figures["running"] >= 0
+    assert any("inference worker did not answer" in error for error in metrics["errors"])  # none runs here
+    await client.close()
