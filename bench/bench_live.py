@@ -13,8 +13,8 @@ the channel layer (no sink, no database, no coalescing), 20 a second, as the coa
 messages go: what Redis, daphne and the consumer cost by themselves.
 
 Prints ``name: value unit`` lines: latency p50/p99/max, events lost or repeated, the rate
-sustained, websocket messages/s (the coalescing), p99 as a ratio of the 100 ms limit, and
-the floor's p50/p99.
+sustained, websocket messages/s (the coalescing), p99 as a ratio of the 100 ms limit, the
+part of the latency the sink's database commit takes (p50/p99), and the floor's p50/p99.
 """
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def write(rate: float, seconds: float) -> None:
                                           definition='{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}')
     execution = Execution.objects.create(arn=arns.execution_arn(name, "run"), name="run", state_machine=machine,
                                          definition=machine.definition, start_date=timezone.now())
+    committed = watch_commits()
     print(execution.arn, flush=True)
     sys.stdin.readline()  # the client is connected
     sink, total = DjangoExecutionSink(), int(rate * seconds)
@@ -103,7 +104,25 @@ def write(rate: float, seconds: float) -> None:
     elapsed = time.monotonic() - start
     sink.flush(timeout=60)
     asyncio.run(send_floor(execution.arn, total))
-    print(json.dumps({"written": total, "seconds": elapsed}), flush=True)
+    print(json.dumps({"written": total, "seconds": elapsed, "committed_ms": committed}), flush=True)
+
+
+def watch_commits() -> list[float]:
+    """Record, for each event, how long the sink took to commit it (the part of the latency that
+    is the database's), by wrapping the sink's call to the publisher."""
+    import designer.sink
+
+    delays: list[float] = []
+    publish = designer.sink.publish_batch
+
+    def timed(batch: list[tuple], execution_ids: dict[str, int]) -> None:
+        now = time.time()
+        delays.extend((now - e["timestamp"]) * 1000 for kind, _, events in batch if kind == "events"
+                      for e in events)
+        publish(batch, execution_ids)
+
+    designer.sink.publish_batch = timed
+    return delays
 
 
 async def send_floor(arn: str, after: int) -> None:
@@ -167,6 +186,8 @@ async def measure(port: int, rate: float, seconds: float) -> None:
     out("live_events_out_of_order", sum(b < a for a, b in zip(ids, ids[1:])), "events")
     out("live_websocket_messages_per_s", frames / report["seconds"], "messages/s")
     out("live_p99_vs_limit", p99 / LIMIT_P99_MS, f"x (limit {LIMIT_P99_MS:.0f} ms; under 1 passes)")
+    out("sink_commit_p50", percentile(report["committed_ms"], 50), "ms")
+    out("sink_commit_p99", percentile(report["committed_ms"], 99), "ms")
     out("floor_layer_to_websocket_p50", percentile(floor, 50), "ms")
     out("floor_layer_to_websocket_p99", percentile(floor, 99), "ms")
 
