@@ -204,15 +204,21 @@ async def test_a_page_from_another_site_is_refused_even_on_the_loopback(run):
     await own.close()
 
 
-async def test_an_unknown_execution_gets_an_error_and_close_code_4404(machine):
-    """The socket says what is wrong, as the AWS API would, then closes with 4404."""
-    client = Client("/ws/executions/arn:aws:states:us-east-1:123456789012:execution:live:nope")
+NOPE = "arn:aws:states:us-east-1:123456789012:execution:live:nope"
+
+
+@pytest.mark.parametrize("where, code, says", [
+    (f"/ws/executions/{NOPE}", 4404, f"Execution Does Not Exist: '{NOPE}'"),
+    ("/ws/machines/nope", 4404, "State Machine Does Not Exist: 'nope'"),
+    ("/ws/executions/arn:aws:states:us-east-1:123456789012:execution:live:run?after=ten", 4400,
+     "after must be an event id, not 'ten'"),
+])
+async def test_a_socket_it_cannot_serve_says_why_then_closes_with_a_code(run, where, code, says):
+    """An unknown execution or machine (4404, worded as the AWS API words it) or a bad ?after (4400)."""
+    client = Client(where)
     assert (await client.connect())[0]
-    message = await client.receive()
-    assert message == {"type": "error",
-                       "message": "Execution Does Not Exist: "
-                                  "'arn:aws:states:us-east-1:123456789012:execution:live:nope'"}
-    assert (await client.comm.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4404}
+    assert await client.receive() == {"type": "error", "message": says}
+    assert (await client.comm.receive_output(timeout=2)) == {"type": "websocket.close", "code": code}
 
 
 async def test_metrics_arrive_every_second_while_connected(run):
