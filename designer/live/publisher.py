@@ -8,7 +8,8 @@ event loop, so no caller needs a loop of its own and the layer's connection is r
 The thread coalesces: at most one channel message per group every ``INTERVAL_S``, carrying
 everything written since the last one. An execution can write thousands of events a second;
 one daphne carries some hundreds of channel messages a second. A quiet group's first message
-goes at once, so coalescing costs latency only under load.
+goes at once, and no event is held more than an interval past its own timestamp (events the
+database was slow to take go sooner), so coalescing adds at most an interval to any event.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -37,6 +39,7 @@ INTERVAL_S = 0.05  # the default of SWITCHYARD_LIVE_COALESCE_MS
 MESSAGE_TYPE = "live.batch"  # the consumers' handler is live_batch
 _MAX_EVENTS_PER_MESSAGE = 500  # keeps a 10,000-item Map's burst in frames a browser parses quickly
 _MAX_MESSAGE_BYTES = 1024 * 1024
+_LATE_FRACTION = 5  # late events may go out a fifth of the interval after the last message
 _MAX_BACKLOG = 10_000  # messages waiting for a layer that is away; past this, live updates are dropped
 
 _consumer_loop: asyncio.AbstractEventLoop | None = None
@@ -50,12 +53,14 @@ def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 class _Pending:
-    __slots__ = ("events", "statuses", "scheduled")
+    __slots__ = ("events", "statuses", "oldest", "due", "handle")
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []
-        self.scheduled = False
+        self.oldest = float("inf")  # loop time of the oldest event's timestamp
+        self.due = float("inf")
+        self.handle: asyncio.Handle | None = None
 
 
 class Publisher:
@@ -101,20 +106,28 @@ class Publisher:
         pending = self._pending.setdefault(group, _Pending())
         pending.events.extend(events)
         pending.statuses.extend(statuses)
-        if pending.scheduled:
-            return
-        pending.scheduled = True
-        delay = self._last_sent.get(group, float("-inf")) + self.interval_s - self._loop.time()
+        now = self._loop.time()
+        if events:  # when the oldest event happened, on this loop's clock
+            pending.oldest = min(pending.oldest, now - (time.time() - events[0]["timestamp"]))
+        last = self._last_sent.get(group, float("-inf"))
+        # Due an interval after the last message, or sooner if that would hold an event more than
+        # an interval past its time (the database was slow to take it); never twice within a
+        # fifth of the interval, so a slow database cannot flood the layer.
+        due = max(min(last, pending.oldest) + self.interval_s, last + self.interval_s / _LATE_FRACTION)
+        if pending.handle is not None:
+            if pending.due <= due:
+                return
+            pending.handle.cancel()
+        pending.due = due
         # call_soon rather than now: submissions already queued in this loop turn join the message.
-        if delay > 0:
-            self._loop.call_later(delay, self._flush, group)
-        else:
-            self._loop.call_soon(self._flush, group)
+        pending.handle = (self._loop.call_at(due, self._flush, group) if due > now
+                          else self._loop.call_soon(self._flush, group))
 
     def _flush(self, group: str) -> None:
         pending = self._pending.pop(group, None)
-        if pending is None:  # sent early by drain()
+        if pending is None:
             return
+        pending.handle.cancel()  # drain() may send it before its time
         now = self._loop.time()
         self._last_sent[group] = now
         if len(self._last_sent) > 1000:  # forget groups quiet for longer than the interval

@@ -260,3 +260,24 @@ async def test_a_late_running_status_never_follows_the_end(run, sink):
     await client.quiet()
     assert [s["status"] for s in client.statuses] == ["SUCCEEDED"]
     await client.close()
+
+
+async def test_a_fast_writer_reaches_the_client_in_few_messages(run, sink):
+    """A second of 1,000 events/s arrives whole in about 20 messages (one per 50 ms; never more than
+    one per 10 ms, even when the database is slow and events are late), not 1,000."""
+    def write() -> None:
+        start = time.monotonic()
+        for i in range(1, 1001):
+            time.sleep(max(start + i / 1000 - time.monotonic(), 0))
+            sink.append_events(run.arn, [event(i)])
+
+    client = Client(path(run))
+    assert (await client.connect())[0]
+    await client.until(lambda c: c.statuses)
+    writer = asyncio.create_task(asyncio.to_thread(write))
+    await client.until(lambda c: len(c.events) >= 1000, timeout=30)
+    await writer
+    assert client.ids() == list(range(1, 1001))
+    frames = sum(m["type"] in ("event", "events") for m in client.messages)
+    assert frames <= 100, f"{frames} messages for 1,000 events in a second"
+    await client.close()
