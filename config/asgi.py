@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP goes to Django, websockets to Channels consumers (none yet)."""
+"""ASGI entry point: HTTP goes to Django, websockets to the Channels consumers of config/routing.py."""
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
-from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES
+from config.runtime_choice import DEFAULT_REDIS_URL, RUNTIME_CHOICES, redis_answers
 from config.secret_key import is_public, secret_key
+
+CHANNEL_LAYER_CHOICES = ("auto", "memory", "redis")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -19,6 +22,18 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def channel_layers(kind: str, redis_url: str) -> dict:
+    """Return CHANNEL_LAYERS for ``kind`` ("redis" or "memory"); workers and tests build theirs here too."""
+    if kind == "redis":
+        # Redis pub/sub ignores database numbers: the prefix keeps two Switchyards that share a
+        # Redis on different databases from hearing each other.
+        prefix = f"switchyard{urlsplit(redis_url).path.strip('/') or '0'}"
+        return {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                            "CONFIG": {"hosts": [redis_url], "prefix": prefix}}}
+    # The publisher queues at most one message per execution every 50 ms; room for bursts.
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -151,13 +166,20 @@ REST_FRAMEWORK = {
 
 # --- Redis, Channels, Celery
 REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-SWITCHYARD_CHANNEL_LAYER = (os.environ.get("SWITCHYARD_CHANNEL_LAYER") or "memory").strip().lower()
-if SWITCHYARD_CHANNEL_LAYER == "redis":
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Live updates (designer/live): every process that writes history publishes to this layer, so
+# the web process and Celery workers must agree on it. "auto" takes Redis whenever it answers
+# (the pub/sub layer: about 3x the messages/s of the list-based one through one daphne), else
+# the in-memory layer, which only reaches websockets of the process that writes the history.
+SWITCHYARD_CHANNEL_LAYER = (os.environ.get("SWITCHYARD_CHANNEL_LAYER") or "auto").strip().lower()
+SWITCHYARD_CHANNEL_REDIS_URL = os.environ.get("SWITCHYARD_CHANNEL_REDIS_URL") or REDIS_URL
+if SWITCHYARD_CHANNEL_LAYER not in CHANNEL_LAYER_CHOICES:
+    raise ValueError(f"SWITCHYARD_CHANNEL_LAYER must be one of {CHANNEL_LAYER_CHOICES}, "
+                     f"not {SWITCHYARD_CHANNEL_LAYER!r}")
+if SWITCHYARD_CHANNEL_LAYER == "auto":
+    SWITCHYARD_CHANNEL_LAYER = "redis" if redis_answers(SWITCHYARD_CHANNEL_REDIS_URL) else "memory"
+CHANNEL_LAYERS = channel_layers(SWITCHYARD_CHANNEL_LAYER, SWITCHYARD_CHANNEL_REDIS_URL)
+# At most one live message per execution per this many ms, carrying every event since the last.
+SWITCHYARD_LIVE_COALESCE_MS = float(os.environ.get("SWITCHYARD_LIVE_COALESCE_MS") or 50)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL

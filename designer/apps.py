@@ -7,6 +7,9 @@ class DesignerConfig(AppConfig):
 
     def ready(self) -> None:
         from designer import handlers_loader
+        from designer.live.publisher import connect_signals
 
         # Bind the user's Lambda handlers once per process, before any execution runs.
         handlers_loader.load_handler_modules()
+        # What the web process writes itself reaches the live views (the sink publishes the rest).
+        connect_signals()

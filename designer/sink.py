@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import close_old_connections, transaction
 
+from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent
 from designer.storable import escape_unstorable
 from executor.runtime.base import ExecutionResult
@@ -119,6 +120,7 @@ class DjangoExecutionSink:
                     rows = []
                     _finish(ids[arn], payload)
             _bulk_insert(rows)
+        publish_batch(batch, ids)  # committed: live views may hear of it (designer/live)
 
 
 def _bulk_insert(rows: list[HistoryEvent]) -> None:
