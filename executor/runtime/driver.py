@@ -289,6 +289,8 @@ class Driver:
     async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         key = info["key"]
         record = self.results.get(key)
+        if record is not None and key + "#invoke" in self.results:
+            self._resubmitted(key, info)
         if record is None:
             last = _LAST.get()
             started = last[0] if last is not None and last[0]["type"] in _START_TYPES else None
@@ -299,6 +301,13 @@ class Driver:
         if "error" in record:
             raise StatesError(record.get("error"), record.get("cause"))
         return record.get("ok")
+
+    def _resubmitted(self, key: str, info: dict) -> None:
+        """A callback answered while no driver held the execution: its call had gone out, so the
+        history says TaskSubmitted before the Task ends, as it did (or would have) live."""
+        invoked = self.results[key + "#invoke"]
+        if "error" not in invoked:
+            info["submitted"](invoked.get("ok"))
 
     # -- work sent to workers ------------------------------------------------------------
 
