@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
@@ -53,6 +54,10 @@ def refusal_reason(scope: Scope) -> str | None:
         return f"the origin {origin!r} is not this site"
     client = scope.get("client") or (None, None)
     if is_loopback(client[0]) or token_matches(authorization_token(headers.get("authorization", ""))):
+        return None
+    # A browser cannot set headers on a websocket: it may pass the token as ?token=.
+    query = parse_qs((scope.get("query_string") or b"").decode("latin1"))
+    if token_matches((query.get("token") or [None])[0]):
         return None
     user = scope.get("user")
     if user is not None and user.is_authenticated:

@@ -39,7 +39,11 @@ class Client:
     def __init__(self, path: str, *, client: tuple[str, int] = LOOPBACK, headers: list | None = None):
         from config.asgi import application
 
-        self.comm = WebsocketCommunicator(application, path, headers=headers or [])
+        # As a browser or websocket library sends it: the Host header names this server.
+        headers = headers or []
+        if not any(name.lower() == b"host" for name, _ in headers):
+            headers = [(b"host", b"127.0.0.1:8000"), *headers]
+        self.comm = WebsocketCommunicator(application, path, headers=headers)
         self.comm.scope["client"] = client
         self.events: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []

@@ -199,7 +199,7 @@ async def test_a_page_from_another_site_is_refused_even_on_the_loopback(run):
     """A browser's Origin outside ALLOWED_HOSTS is refused; the app's own origin is let in."""
     evil = Client(path(run), headers=[(b"origin", b"https://evil.example")])
     assert await evil.connect() == (False, 4403)
-    own = Client(path(run), headers=[(b"origin", b"http://127.0.0.1:5173")])
+    own = Client(path(run), headers=[(b"origin", b"http://127.0.0.1:8000")])
     assert (await own.connect())[0]
     await own.close()
 
