@@ -7,8 +7,8 @@ configure the app identically. Queues:
 * ``states``    -- Task work (``executor.run_task``, and ``executor.run_tasks`` for a chunk of a
   large Map); the pool processes of its workers also host the execution drivers
   (executor/runtime/host.py), which take new executions from Redis, not from this queue;
-* ``inference`` -- Task work for SageMaker InvokeEndpoint resources
-  (``executor.run_inference``), consumed by the batched inference worker.
+* ``inference`` -- Task work whose resource binding declares this queue (SageMaker
+  InvokeEndpoint: executor/resources/sagemaker.py), consumed by the batched inference worker.
 """
 import os
 
@@ -18,11 +18,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
-#: Where each task goes: the only routing table.
+#: Where each task goes by default. Task work goes to the queue its resource binding declares
+#: (executor.resources.register_invoker), which the driver names when it sends it.
 TASK_ROUTES = {
     "executor.run_task": {"queue": "states"},
     "executor.run_tasks": {"queue": "states"},
-    "executor.run_inference": {"queue": "inference"},
     "executor.inference.*": {"queue": "inference"},
 }
 

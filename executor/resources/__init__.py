@@ -20,6 +20,8 @@ __all__ = [
     "ResourceFailure",
     "register_invoker",
     "find_invoker",
+    "queue_for",
+    "DEFAULT_QUEUE",
     "invoke",
 ]
 
@@ -49,14 +51,20 @@ class InvocationContext:
 
 Invoker = Callable[[str, Any, InvocationContext], Any]
 _INVOKERS: list[tuple[Callable[[str], bool], Invoker]] = []
+#: the work queue each invoker declares (the Celery runtime sends its Tasks there)
+_QUEUES: dict[Invoker, str] = {}
+DEFAULT_QUEUE = "states"
 
 
-def register_invoker(matches: Callable[[str], bool], invoker: Invoker) -> None:
+def register_invoker(matches: Callable[[str], bool], invoker: Invoker, *, queue: str = DEFAULT_QUEUE) -> None:
     """Register ``invoker`` for every resource ARN for which ``matches(arn)`` is true.
 
-    Later registrations win, so a project can override a built-in one.
+    Later registrations win, so a project can override a built-in one. ``queue`` names the
+    worker queue whose processes should run it on the Celery runtime (``inference`` for work a
+    batching worker with the models loaded must do); the binding is the one place that says so.
     """
     _INVOKERS.insert(0, (matches, invoker))
+    _QUEUES[invoker] = queue
 
 
 def find_invoker(resource: str) -> Invoker | None:
@@ -65,6 +73,12 @@ def find_invoker(resource: str) -> Invoker | None:
         if matches(resource):
             return invoker
     return None
+
+
+def queue_for(resource: str) -> str:
+    """The worker queue the binding of ``resource`` declares (``states`` when none does)."""
+    invoker = find_invoker(resource)
+    return _QUEUES.get(invoker, DEFAULT_QUEUE) if invoker is not None else DEFAULT_QUEUE
 
 
 async def invoke(resource: str, parameters: Any, context: InvocationContext) -> Any:

@@ -51,4 +51,5 @@ async def invoke_endpoint(resource: str, parameters: Any, context: InvocationCon
 
 def register() -> None:
     """Called by executor.resources on first lookup."""
-    register_invoker(_matches, invoke_endpoint)
+    # The inference worker holds the models and batches requests across Tasks: send them there.
+    register_invoker(_matches, invoke_endpoint, queue="inference")

@@ -5,8 +5,9 @@ host (:mod:`executor.runtime.host`) beside the pool's work, which pops new execu
 ``sy:starts`` and drives them on an event loop, so no execution holds a worker while it waits.
 
 ``executor.run_task(execution_arn, key, resource, parameters, meta)``
-    Run one Task's work and record its result for the driver. ``executor.run_inference``
-    is the same work, routed to the ``inference`` queue (config/celery.py routes both).
+    Run one Task's work and record its result for the driver, on the queue its resource's
+    binding declares (``inference`` for SageMaker endpoints); ``executor.run_tasks`` runs
+    a chunk of such items.
 
 Celery's own retry is used only for infrastructure faults (the work is claimed by
 a live process elsewhere; Redis is away); ASL Retry is the interpreter's.
@@ -16,10 +17,11 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
-from celery import shared_task, signals
+from celery import current_app, shared_task, signals
 
 from . import metrics
 from .driver import DriverSettings
@@ -27,7 +29,7 @@ from .host import DriverHost, get_host
 from .store import redis_url
 from .work import BUSY, execute_work
 
-__all__ = ["host", "run_task", "run_tasks", "run_inference", "worker_sink"]
+__all__ = ["host", "run_task", "run_tasks", "worker_sink"]
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,12 @@ def _settings() -> DriverSettings:
 
 
 def _make_host(parent_pid: int | None = None) -> DriverHost:
-    from config.celery import app
+    app = current_app  # the worker's own app (config/celery.py), without importing the layer above
 
-    def publish(items: list[tuple[str, list, str]]) -> None:
+    def publish(items: list[tuple[str, list, str, str]]) -> None:
         with app.producer_or_acquire() as producer:
-            for name, args, task_id in items:
-                app.send_task(name, args=args, task_id=task_id, producer=producer)
+            for name, args, task_id, queue in items:
+                app.send_task(name, args=args, task_id=task_id, queue=queue, producer=producer)
 
     def revoke(task_ids: list[str]) -> None:
         try:
@@ -104,24 +106,25 @@ def run_task(self, execution_arn: str, key: str, resource: str, parameters: Any,
 
 
 @shared_task(name="executor.run_tasks", bind=True, ignore_result=True)
-def run_tasks(self, execution_arn: str, items: list[list]) -> str:
-    """Run a chunk of work items ``[key, resource, parameters, meta]`` one after the other (the driver
-    chunks only when there are many more items than pool processes, to save a message per item)."""
-    busy = []
-    for item in items:
+def run_tasks(self, execution_arn: str, items: list[list], concurrently: bool = False) -> str:
+    """Run a chunk of work items ``[key, resource, parameters, meta]``: one after the other (a large
+    Map's Lambda Tasks: fewer messages), or ``concurrently`` (inference: the items reach the
+    batcher together and leave as one model batch)."""
+
+    def one(item: list) -> list | None:
         try:
-            if execute_work(execution_arn, *item) == BUSY:
-                busy.append(item)
+            return item if execute_work(execution_arn, *item) == BUSY else None
         except redis.ConnectionError:
-            busy.append(item)
+            return item
+
+    if concurrently and len(items) > 1:
+        with ThreadPoolExecutor(len(items), thread_name_prefix="sy-chunk") as pool:
+            busy = [item for item in pool.map(one, items) if item is not None]
+    else:
+        busy = [item for item in map(one, items) if item is not None]
     if busy:  # held by live processes elsewhere (or Redis was away): look again later
-        self.apply_async(args=[execution_arn, busy], countdown=1)
+        self.apply_async(args=[execution_arn, busy, concurrently], countdown=1)
     return f"{len(items) - len(busy)} run"
-
-
-@shared_task(name="executor.run_inference", bind=True, ignore_result=True)
-def run_inference(self, execution_arn: str, key: str, resource: str, parameters: Any, meta: dict) -> str:
-    return _run(self, execution_arn, key, resource, parameters, meta)
 
 
 @shared_task(name="executor.noop", ignore_result=False)

@@ -30,13 +30,14 @@ from typing import Any
 import redis
 
 from executor.asl import Hooks, Outcome, StatesError, dumps
+from executor.resources import DEFAULT_QUEUE, queue_for
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
 from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
 
-__all__ = ["Driver", "DriverSettings", "INFERENCE_RESOURCES"]
+__all__ = ["Driver", "DriverSettings"]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ _JOIN_TYPES = frozenset({
 })
 _START_TYPES = frozenset({"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"})
 _MESSAGES_PER_SLOT = 16
-INFERENCE_RESOURCES = frozenset({"arn:aws:states:::sagemaker:invokeEndpoint",
-                                 "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint"})
+#: work items per message on a queue other than ``states`` (a model batch's worth)
+_BATCH_PER_MESSAGE = 64
 
 
 class DriverSettings:
@@ -323,11 +324,11 @@ class Driver:
             return self.results[key]
         future = self._future(key)
         task_id = self.dispatched.get(key) or uuid.uuid4().hex
-        name = "executor.run_inference" if resource in INFERENCE_RESOURCES else "executor.run_task"
+        queue = queue_for(resource)  # the binding says which workers run it (inference: the batching worker)
         meta = {"state_name": info.get("state_name"), "attempt": info.get("attempt", 0),
                 "timeout_seconds": info.get("timeout_seconds"), "heartbeat_seconds": info.get("heartbeat_seconds"),
                 "context": info.get("context"), "task_token": token}
-        self.remote[key] = (name, [self.arn, key, resource, parameters, meta], task_id, time.monotonic(), started)
+        self.remote[key] = (queue, [self.arn, key, resource, parameters, meta], task_id, time.monotonic(), started)
         self.dispatched[key] = task_id
         self.to_dispatch.append(key)
         self.wake.set()
@@ -482,24 +483,38 @@ class Driver:
             ids, self.to_revoke = self.to_revoke, []
             self.loop.run_in_executor(None, self.revoke, ids)
 
-    def _messages(self, live: list[str]) -> list[tuple[str, list, str]]:
-        """The messages that carry the work for ``live``: one per key, except for many keys at once
-        (a large Map), sent in chunks so there are still several messages per pool process."""
-        single = [k for k in live if self.remote[k][0] != "executor.run_task"]
-        many = [k for k in live if self.remote[k][0] == "executor.run_task"]
-        size = max(1, -(-len(many) // (_MESSAGES_PER_SLOT * self.slots))) if len(many) > 2 * self.slots else 1
-        if size == 1:
-            return [self.remote[k][:3] for k in live]
-        messages = [self.remote[k][:3] for k in single]
-        for i in range(0, len(many), size):
-            chunk, chunk_id = many[i:i + size], uuid.uuid4().hex
-            self.chunked.add(chunk_id)
-            for k in chunk:
-                name, args, _id, since, started = self.remote[k]
-                self.remote[k] = (name, args, chunk_id, since, started)
-                self.dispatched[k] = chunk_id
-            messages.append(("executor.run_tasks", [self.arn, [self.remote[k][1][1:] for k in chunk]], chunk_id))
+    def _messages(self, live: list[str]) -> list[tuple[str, list, str, str]]:
+        """The messages ``(task name, args, task id, queue)`` that carry the work for ``live``.
+
+        On the ``states`` queue one per key, except for many keys at once (a large Map): those go in
+        chunks, so there are still several messages per pool process. On another queue (inference)
+        up to a model batch of keys per message, run at once there, so batches fill from one read."""
+        by_queue: dict[str, list[str]] = {}
+        for k in live:
+            by_queue.setdefault(self.remote[k][0], []).append(k)
+        messages = []
+        for queue, group in by_queue.items():
+            if queue == DEFAULT_QUEUE:
+                many = len(group) > 2 * self.slots
+                size = max(1, -(-len(group) // (_MESSAGES_PER_SLOT * self.slots))) if many else 1
+            else:
+                size = _BATCH_PER_MESSAGE
+            if size == 1 or len(group) == 1:
+                messages.extend(("executor.run_task", *self.remote[k][1:3], queue) for k in group)
+                continue
+            for i in range(0, len(group), size):
+                messages.append(self._chunk(group[i:i + size], queue, concurrently=queue != DEFAULT_QUEUE))
         return messages
+
+    def _chunk(self, chunk: list[str], queue: str, concurrently: bool) -> tuple[str, list, str, str]:
+        chunk_id = uuid.uuid4().hex
+        self.chunked.add(chunk_id)
+        for k in chunk:
+            queue_, args, _id, since, started = self.remote[k]
+            self.remote[k] = (queue_, args, chunk_id, since, started)
+            self.dispatched[k] = chunk_id
+        items = [self.remote[k][1][1:] for k in chunk]
+        return "executor.run_tasks", [self.arn, items, concurrently], chunk_id, queue
 
     def _to_sink(self, events: list[dict]) -> None:
         if self.sink is not None and events:

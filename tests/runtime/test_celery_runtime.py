@@ -272,4 +272,5 @@ def test_the_celery_settings_reach_the_running_workers(celery_workers):
         assert conf["task_acks_late"] is True and conf["task_reject_on_worker_lost"] is True
         assert conf["worker_prefetch_multiplier"] == 1
         assert conf["task_serializer"] == "json" and conf["accept_content"] == ["json"]
-        assert conf["task_routes"]["executor.run_inference"] == {"queue": "inference"}
+        assert conf["task_default_queue"] == "states"
+        assert conf["task_routes"]["executor.inference.*"] == {"queue": "inference"}
