@@ -137,12 +137,10 @@ def metrics_snapshot() -> dict:
     # The batcher runs in the inference worker whenever Celery carries the work.
     if inference_settings.inference_mode() == "celery" or out["runtime"] == "celery":
         out["inference"] = _remote_inference_metrics()
-    runtime_metrics = getattr(get_runtime(), "metrics", None)
-    if callable(runtime_metrics):
-        try:
-            out["queues"] = runtime_metrics()
-        except Exception as exc:  # a broker that is away must not break the page
-            out["queues"] = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        out["queues"] = get_runtime().metrics()
+    except Exception as exc:  # a broker that is away must not break the page
+        out["queues"] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
 
 

@@ -328,9 +328,7 @@ def _run_sync(runtime, execution: Execution) -> ExecutionResult:
 
 def _drain(runtime) -> None:
     """Wait until what the runtime has produced so far is in the database."""
-    flush = getattr(runtime, "flush", None)  # optional: a runtime that queues history itself
-    if flush is not None:
-        flush()
+    runtime.flush()
     get_sink().flush()
 
 

@@ -55,3 +55,13 @@ class Runtime(Protocol):
 
     def stop_execution(self, execution_arn: str, error: str | None, cause: str | None) -> bool:
         """Abort a running execution; False when this runtime does not hold it."""
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until the history produced so far has reached the sinks this runtime writes to."""
+
+    def metrics(self) -> dict[str, Any]:
+        """``{"queues": {name: depth}, "workers": {node: {...}}, "executions_running": n, ...}``:
+        what the runtime has waiting and running now (cheap enough to ask every second)."""
+
+    def close(self) -> None:
+        """Stop the runtime's threads; running executions are left to be resumed."""

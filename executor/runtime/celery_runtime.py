@@ -27,6 +27,7 @@ from typing import Any
 import redis
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+from .metrics import runtime_metrics
 from .store import START_GRACE_S, keys, load_result, notify, save_request, sync_client
 from .store import redis_url as default_redis_url
 
@@ -166,6 +167,11 @@ class CeleryRuntime:
             if not behind or all(self.client.llen(keys.x(arn, "ev")) <= cursor for arn, cursor in behind):
                 return
             time.sleep(self.poll_interval)
+
+    def metrics(self) -> dict[str, Any]:
+        """Queue depth per Celery queue, per worker what its pool runs, and executions held per
+        driver host (:func:`executor.runtime.metrics.runtime_metrics`)."""
+        return runtime_metrics(self.client)
 
     def close(self) -> None:
         self._closed = True

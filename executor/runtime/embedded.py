@@ -118,6 +118,10 @@ class EmbeddedRuntime:
         self._writes.put((done.set, None, None, None))
         done.wait(timeout)
 
+    def metrics(self) -> dict[str, Any]:
+        """No queues here: every execution runs on this process's loop, its Task work on its threads."""
+        return {"queues": {}, "workers": {}, "executions_running": len(self._running)}
+
     def close(self) -> None:
         if self._closed:
             return

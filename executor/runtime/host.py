@@ -185,6 +185,8 @@ class DriverHost:
 
     async def _renew(self, poll: bool) -> None:
         drivers = [(arn, d) for arn, d in self.drivers.items() if not d.closing]
+        # What this host holds, for the metrics (executor/runtime/metrics.py reads and ages it).
+        await self.r.hset(keys.HOSTS, self.owner, json.dumps({"held": len(self.drivers), "at": time.time()}))
         if not drivers:
             return
         ttl = self.settings.lock_ttl_ms

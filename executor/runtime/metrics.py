@@ -8,6 +8,7 @@ by its worker's main process.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -30,7 +31,8 @@ _node: str | None = None
 
 def runtime_metrics(client: redis.Redis | None = None, queues: tuple[str, ...] = QUEUES) -> dict[str, Any]:
     """Return ``{"time", "queues": {name: depth}, "unacked", "executions_running",
-    "workers": {node: {"running": n, "concurrency": n, "tasks": {task name: n}}}}`` (three round trips)."""
+    "workers": {node: {"running": n, "concurrency": n, "tasks": {task name: n}}},
+    "hosts": {driver host: executions held}}`` (four round trips)."""
     client = client or sync_client()
     pipe = client.pipeline(transaction=False)
     for queue in queues:
@@ -56,7 +58,21 @@ def runtime_metrics(client: redis.Redis | None = None, queues: tuple[str, ...] =
                 tasks[name.decode()] = tasks.get(name.decode(), 0) + 1
             workers[node] = {"running": len(busy), "tasks": tasks, "concurrency": int(slots[node])}
     return {"time": time.time(), "queues": depths, "unacked": unacked, "executions_running": running,
-            "workers": workers}
+            "workers": workers, "hosts": _hosts(client)}
+
+
+def _hosts(client: redis.Redis) -> dict[str, int]:
+    """Executions held by each live driver host (a host that stopped reporting is dropped)."""
+    now, out, gone = time.time(), {}, []
+    for owner, raw in client.hgetall(keys.HOSTS).items():
+        record = json.loads(raw)
+        if now - record["at"] > _ALIVE_TTL_S:
+            gone.append(owner)
+        else:
+            out[owner.decode()] = record["held"]
+    if gone:
+        client.hdel(keys.HOSTS, *gone)
+    return out
 
 
 def total_slots(client: redis.Redis) -> int:

@@ -71,6 +71,7 @@ class keys:  # noqa: N801 - a namespace of key builders
     RUNNING = "sy:running"  # executions started and not finished
     LEASES = "sy:leases"  # executions held (or to be held) by a driver host, by lease expiry
     STARTS = "sy:starts"  # executions to start: the first driver host that pops one adopts it
+    HOSTS = "sy:hosts"  # hash: driver host -> {"held": executions, "at": when it said so}
     MIRROR = "sy:mirror"  # executions whose history a web process copies into its sink
 
     #: every per-execution key except the run claims (deleted by the worker that holds them)

@@ -257,6 +257,8 @@ def test_runtime_metrics_report_queue_depth_and_tasks_running_per_worker(celery_
     # The driver holds no pool process while its Task runs: only the Task's work is running.
     assert running == {"executor.run_task": 1}
     assert metrics["executions_running"] >= 1
+    assert sum(metrics["hosts"].values()) >= 1, "a driver host reports the execution it holds"
+    assert celery_runtime.metrics()["queues"].keys() == metrics["queues"].keys()
     assert future.result(15).status == "SUCCEEDED"
     started = time.perf_counter()
     runtime_metrics(client)
