@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -87,6 +88,9 @@ def _start_host(**_kwargs) -> None:
     # Every state-worker pool process hosts drivers from the start, so that its sweep takes over
     # executions whose host died even before any new start message arrives.
     parent = os.getppid()
+    # The host's loop shares this process with the pool's Task work and the history writer: hand
+    # the interpreter lock over more often than every 5 ms, or each wake-up waits for it.
+    sys.setswitchinterval(0.0005)
     get_host(lambda: _make_host(parent))
 
 

@@ -455,6 +455,11 @@ class Driver:
         self.pending, self.to_dispatch, self.new_sleeps = [], [], {}
         live = [k for k in dict.fromkeys(dispatch) if k in self.remote]
         messages = self._messages(live)
+        # A few messages go first: they are what the next step waits for. The claim of each work
+        # item makes a message sent again after a crash harmless.
+        published = bool(messages) and len(messages) <= 4
+        if published:
+            self._publish_now(messages, live)
         try:
             pipe = self.r.pipeline(transaction=False)
             if events:
@@ -465,23 +470,28 @@ class Driver:
                 pipe.hset(self.k["sleep"], mapping=sleeps)
             await pipe.execute()
         except _CONN_ERRORS:
-            self.pending[:0], self.to_dispatch[:0] = events, dispatch
+            self.pending[:0], self.to_dispatch[:0] = events, [] if published else dispatch
             self.new_sleeps.update(sleeps)
             self.reseed = True  # when Redis is back, check whether it kept what we wrote
             raise
         self._to_sink(events)
-        if messages:
+        if messages and not published:
             try:
-                if len(messages) <= 4:  # a thread hand-off costs more than publishing a few
-                    self.publish(messages)
-                else:
-                    await self.loop.run_in_executor(None, self.publish, messages)
+                await self.loop.run_in_executor(None, self.publish, messages)
             except Exception:
                 self.to_dispatch[:0] = [k for k in live if k in self.remote]
                 raise redis.ConnectionError("publishing Task work failed") from None
         if self.to_revoke:
             ids, self.to_revoke = self.to_revoke, []
             self.loop.run_in_executor(None, self.revoke, ids)
+
+    def _publish_now(self, messages: list, live: list[str]) -> None:
+        """Publish a few messages on the loop's thread (a thread hand-off costs more)."""
+        try:
+            self.publish(messages)
+        except Exception:
+            self.to_dispatch[:0] = [k for k in live if k in self.remote]
+            raise redis.ConnectionError("publishing Task work failed") from None
 
     def _messages(self, live: list[str]) -> list[tuple[str, list, str, str]]:
         """The messages ``(task name, args, task id, queue)`` that carry the work for ``live``.

@@ -148,17 +148,13 @@ local holder = redis.call('get', KEYS[2])
 if holder then redis.call('rpush', 'sy:wake:' .. holder, ARGV[2]) end
 return 1
 """
-_notify_script: Any = None
 
 
 def notify(client: Any, arn: str, message: dict) -> Any:
     """Send ``message`` to the driver of ``arn``: queue it in the inbox and wake that driver's host.
-    ``client`` may be a pipeline (then the call is queued with it)."""
-    global _notify_script
-    if _notify_script is None:
-        _notify_script = redis.Redis().register_script(_NOTIFY_LUA)  # no connection: only the hash
-    return _notify_script(keys=[keys.x(arn, "inbox"), keys.x(arn, "lock")], args=[dumps_record(message), arn],
-                          client=client)
+    ``client`` may be a pipeline (then the call is queued with it). A plain EVAL: a registered
+    script would cost a SCRIPT EXISTS round trip in every pipeline."""
+    return client.eval(_NOTIFY_LUA, 2, keys.x(arn, "inbox"), keys.x(arn, "lock"), dumps_record(message), arn)
 
 
 _clients: dict[str, redis.Redis] = {}
