@@ -336,8 +336,10 @@ class Driver:
             return await future
         except asyncio.CancelledError:
             task_id = self.remote[key][2] if key in self.remote else task_id
-            if task_id not in self.chunked or self.abort is not None:
-                self.to_revoke.append(task_id)  # a Task timeout or StopExecution: the worker stops too
+            # A Task timeout or StopExecution: the pool process running it stops too. A thread pool
+            # (the inference worker) cannot stop a thread: its work is short, and checks the stop flag.
+            if queue == DEFAULT_QUEUE and (task_id not in self.chunked or self.abort is not None):
+                self.to_revoke.append(task_id)
                 self.wake.set()
             raise
         finally:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import json
 import logging
 import queue
 import threading
 from typing import Any
 
 from executor.asl import Execution, Hooks, Outcome, StatesError
+from executor.asl.history import is_activity
 from executor.asl.jsonata_support import forget_thread_expressions
 from executor.resources import InvocationContext, ResourceFailure, invoke
 
@@ -65,8 +65,14 @@ class _Running:
         self.abort: tuple[str | None, str | None] = (None, None)
 
 
-def _parse_input(text: str | None) -> Any:
-    return json.loads(text) if text not in (None, "") else {}
+#: What the embedded runtime says of callbacks and activities, which it does not run.
+NO_CALLBACKS = ("The embedded runtime does not run callbacks (.waitForTaskToken) or activities: they "
+                "wait for another process to answer, which needs the Celery runtime. Start Redis (make run "
+                "then uses the Celery runtime) or set SWITCHYARD_RUNTIME=celery.")
+
+
+def _no_callbacks(_key: str) -> str:
+    raise StatesError("States.Runtime", NO_CALLBACKS)
 
 
 class EmbeddedRuntime:
@@ -145,7 +151,8 @@ class EmbeddedRuntime:
                 running.flush_scheduled = True
                 self._loop.call_soon(self._flush, arn, running)
 
-        execution = lifecycle.start(request, Hooks(invoke=self._invoke, on_event=on_event))
+        execution = lifecycle.start(request, Hooks(invoke=self._invoke, on_event=on_event,
+                                                   task_token=_no_callbacks))
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
             result = lifecycle.result_of(execution)
@@ -176,6 +183,8 @@ class EmbeddedRuntime:
 
     @staticmethod
     async def _invoke(resource: str, parameters: Any, info: dict) -> Any:
+        if is_activity(resource):
+            _no_callbacks(info["key"])
         context = InvocationContext(
             execution_arn=info["execution_arn"], state_name=info["state_name"], attempt=info["attempt"],
             timeout_seconds=info.get("timeout_seconds"), heartbeat_seconds=info.get("heartbeat_seconds"),

@@ -259,3 +259,17 @@ def test_a_handler_runs_off_the_event_loop_so_a_slow_one_does_not_stall_others(r
     assert runtime.start_execution(request(quick), sink).result(5).status == "SUCCEEDED"
     assert time.monotonic() - started < 0.5
     assert slow_future.result(5).status == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("resource", ["arn:aws:states:::lambda:invoke.waitForTaskToken",
+                                      "arn:aws:states:us-east-1:123456789012:activity:approve"])
+def test_callbacks_and_activities_are_refused_with_a_reason_that_says_what_to_do(runtime, sink, resource):
+    """The embedded runtime runs no callbacks or activities; it says so and names the Celery runtime."""
+    definition = {"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": resource, "End": True,
+        **({"Parameters": {"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}}}
+           if "waitForTaskToken" in resource else {})}}}
+    result = runtime.start_execution(request(definition), sink).result(10)
+    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert "does not run callbacks (.waitForTaskToken) or activities" in result.cause
+    assert "SWITCHYARD_RUNTIME=celery" in result.cause
