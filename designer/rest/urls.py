@@ -1,13 +1,17 @@
 from django.urls import path
 
-from designer.rest import apis
+from designer.rest import apis, designer_apis
 
 urlpatterns = [
     path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
     path("state-machines/<str:name>/", apis.StateMachineDetailApi.as_view(), name="state-machine-detail"),
     path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
+    path("executions/by-arn/", designer_apis.ExecutionByArnApi.as_view(), name="execution-by-arn"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
+    path("validate/", designer_apis.ValidateApi.as_view(), name="validate"),
+    path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),
+    path("examples/", designer_apis.ExamplesApi.as_view(), name="examples"),
     path("metrics/", apis.MetricsApi.as_view(), name="metrics"),
 ]
