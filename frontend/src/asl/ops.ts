@@ -160,3 +160,37 @@ export function addBranch(definition: JsonObject, parallelId: string): JsonObjec
     state.Branches.push({ StartAt: `Branch ${n} step`, States: { [`Branch ${n} step`]: { Type: "Pass", End: true } } });
   });
 }
+
+/** Make `name` the first state of a container. */
+export function setStartAt(definition: JsonObject, container: string, name: string): JsonObject {
+  return edit(definition, (copy) => {
+    const machine = machineAt(copy, container);
+    if (machine) machine.StartAt = name;
+  });
+}
+
+/** Remove one transition: a Next (the state then ends), a Default, a Choice rule or a catcher. */
+export function disconnect(definition: JsonObject, sourceId: string, kind: string, index: number): JsonObject {
+  return edit(definition, (copy) => {
+    const state = stateAt(copy, sourceId);
+    if (!state) return;
+    if (kind === "next") {
+      delete state.Next;
+      state.End = true;
+    } else if (kind === "default") delete state.Default;
+    else if (kind === "choice" && Array.isArray(state.Choices)) state.Choices.splice(index, 1);
+    else if (kind === "catch" && Array.isArray(state.Catch)) {
+      state.Catch.splice(index, 1);
+      if (state.Catch.length === 0) delete state.Catch;
+    }
+  });
+}
+
+/** A copy of a state to paste: renamed if taken, ending its machine. */
+export function pasteState(definition: JsonObject, container: string, name: string, state: JsonObject, afterId?: string): JsonObject {
+  const copy = structuredClone(state);
+  delete copy.Next;
+  delete copy.Default;
+  if (copy.Type !== "Succeed" && copy.Type !== "Fail" && copy.Type !== "Choice") copy.End = true;
+  return addState(definition, container, uniqueName(definition, container, name), copy, afterId);
+}

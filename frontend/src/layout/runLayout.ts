@@ -23,7 +23,7 @@ export async function runLayout(graph: ElkNode): Promise<ElkNode> {
   const w = getWorker();
   if (!w) {
     const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
-    return (await new ELK().layout(graph as never)) as ElkNode;
+    return (await new ELK().layout(graph as never)) as unknown as ElkNode;
   }
   const id = nextId++;
   return new Promise((resolve, reject) => {

@@ -1,0 +1,127 @@
+// The designer for one state machine: palette, canvas, inspector and code, with the toolbar.
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
+import { importDefinition } from "../asl/importText";
+import { startExecution } from "../api/client";
+import Canvas from "../canvas/Canvas";
+import { buildFlow } from "../canvas/flowModel";
+import CodeView from "../designer/CodeView";
+import { ImportDialog, RunDialog } from "../designer/Dialogs";
+import Inspector from "../designer/Inspector";
+import Palette, { usePaletteItems } from "../designer/Palette";
+import { useDesigner } from "../designer/useDesigner";
+import { useEditActions } from "../designer/useEditActions";
+import { useShortcuts } from "../designer/useShortcuts";
+import VersionsPanel from "../designer/VersionsPanel";
+import { diagramSvg, download, svgToPng } from "../export/diagram";
+import { executionPath, navigate } from "../router";
+
+type Dialog = "run" | "import" | "versions" | null;
+
+function Designer({ name }: { name: string }) {
+  const d = useDesigner(name);
+  const items = usePaletteItems();
+  const actions = useEditActions(d, items);
+  const flow = useReactFlow();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [side, setSide] = useState<"form" | "code">("form");
+  const lambdas = items.filter((i) => i.key.startsWith("lambda:")).map((i) => i.key.slice(7));
+  const models = items.filter((i) => i.key.startsWith("model:")).map((i) => i.key.slice(6));
+
+  const model = useMemo(
+    () => (d.graph ? buildFlow({ graph: d.graph, edges: d.edges, boxes: d.boxes, problems: d.problemsByNode }) : { nodes: [], edges: [] }),
+    [d.graph, d.edges, d.boxes, d.problemsByNode],
+  );
+  const fit = () => flow.fitView({ padding: 0.1, duration: 200 });
+  useEffect(() => {
+    const timer = setTimeout(() => flow.fitView({ padding: 0.1 }), 50);
+    return () => clearTimeout(timer);
+  }, [d.layoutMs, flow]);
+  useShortcuts({ undo: d.undo, redo: d.redo, copy: actions.copy, paste: actions.paste, save: d.save, fit, layout: d.autoLayout });
+
+  if (d.loadError) return <main className="page"><p role="alert">Could not open {name}: {d.loadError}</p><a href="/">Back to the start page</a></main>;
+  if (!d.editor || !d.graph) return <main className="page"><p>Loading {name}…</p></main>;
+  const editor = d.editor;
+  const rootProblems = d.problems.filter((p) => !Object.values(d.problemsByNode).flat().includes(p.message));
+
+  const run = async (input: string) => {
+    if (d.dirty && !(await d.save())) throw new Error("Fix the definition and save before running");
+    const execution = await startExecution(name, input);
+    navigate(executionPath(execution.arn));
+  };
+  const exportSvg = () => download(`${name}.svg`, diagramSvg(model.nodes, model.edges), "image/svg+xml");
+  const exportPng = async () => download(`${name}.png`, await svgToPng(diagramSvg(model.nodes, model.edges)));
+
+  return (
+    <div className="designer">
+      <header className="toolbar" role="toolbar" aria-label="Designer actions">
+        <a href="/" className="brand" onClick={(e) => { e.preventDefault(); navigate("/"); }}>Switchyard</a>
+        <h1 className="machine-name">{name}</h1>
+        <span className={`save-state ${d.dirty ? "unsaved" : ""}`} aria-live="polite">{d.dirty ? "Unsaved changes" : "Saved"}</span>
+        <span className="spacer" />
+        <button onClick={d.undo} disabled={editor.past.length === 0} aria-label="Undo" title="Undo (Ctrl+Z)">↶ Undo</button>
+        <button onClick={d.redo} disabled={editor.future.length === 0} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
+        <button onClick={fit} title="Zoom to fit (F)">Fit</button>
+        <button onClick={d.autoLayout} title="Lay out again, forgetting moved positions (L)">Auto-layout</button>
+        <button onClick={() => setDialog("import")}>Import</button>
+        <details className="menu">
+          <summary aria-label="Export">Export</summary>
+          <div className="menu-items">
+            <button onClick={() => download(`${name}.asl.json`, d.machine!.definition)}>ASL JSON (as saved)</button>
+            <button onClick={exportSvg}>Diagram as SVG</button>
+            <button onClick={exportPng}>Diagram as PNG</button>
+          </div>
+        </details>
+        <button onClick={() => setDialog("versions")}>Versions</button>
+        <button onClick={d.save} className={d.dirty ? "primary" : ""} title="Save (Ctrl+S)">Save</button>
+        <button className="run" onClick={() => setDialog("run")}>▶ Run</button>
+      </header>
+      <div className="workspace">
+        <Palette items={items} onAdd={(item) => actions.addItem(item)} />
+        <section className="canvas-pane" aria-label="Canvas">
+          {(rootProblems.length > 0 || editor.codeError) && (
+            <div className="banner" role="status" aria-label="Definition problems">
+              {editor.codeError && <div>⚠ The code has a syntax error ({editor.codeError.message}); the canvas shows the last valid definition.</div>}
+              {rootProblems.map((p, i) => <div key={i}>⚠ {p.message} <code>{p.path}</code></div>)}
+            </div>
+          )}
+          <Canvas nodes={model.nodes} edges={model.edges} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
+            onDeleteNodes={actions.onDeleteNodes} onDeleteEdges={actions.onDeleteEdges} onDropItem={actions.onDropItem} />
+          <div className="statusbar" aria-live="polite">
+            {Object.keys(d.graph.nodes).length} states · {d.problems.length} problem(s){d.layoutMs !== null ? ` · layout ${d.layoutMs} ms` : ""} {d.status && `· ${d.status}`}
+          </div>
+        </section>
+        <aside className="side" aria-label="Inspector">
+          <div role="tablist" className="tabs">
+            <button role="tab" aria-selected={side === "form"} onClick={() => setSide("form")}>Form</button>
+            <button role="tab" aria-selected={side === "code"} onClick={() => setSide("code")}>Definition</button>
+          </div>
+          <div className="side-body" hidden={side !== "form"}>
+            <Inspector definition={editor.present.definition} selected={d.selected} problems={d.selected ? d.problemsByNode[d.selected] ?? [] : []}
+              lambdas={lambdas} models={models} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch} />
+          </div>
+          <div className="side-body code" hidden={side !== "code"}>
+            <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />
+          </div>
+        </aside>
+      </div>
+      {dialog === "run" && <RunDialog machine={name} onStart={run} onClose={() => setDialog(null)} />}
+      {dialog === "import" && (
+        <ImportDialog onClose={() => setDialog(null)} onImport={async (source) => {
+          const imported = await importDefinition(source);
+          d.typeCode(imported.text);
+          setDialog(null);
+        }} />
+      )}
+      {dialog === "versions" && <VersionsPanel machine={name} current={d.machine!.definition} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+export default function DesignerPage({ name }: { name: string }) {
+  return (
+    <ReactFlowProvider>
+      <Designer name={name} />
+    </ReactFlowProvider>
+  );
+}
