@@ -80,7 +80,8 @@ def server(workdir: Path) -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not start: {(workdir / 'daphne.log').read_text()[-2000:]}")
+                    log_text = (workdir / "daphne.log").read_text()[-2000:]
+                    raise RuntimeError(f"daphne did not start: {log_text}") from None
                 time.sleep(0.2)
         yield url
     finally:

@@ -33,10 +33,13 @@ function Designer({ name }: { name: string }) {
     [d.graph, d.edges, d.boxes, d.problemsByNode],
   );
   const fit = () => flow.fitView({ padding: 0.1, duration: 200 });
+  // Fit once, when the first layout arrives; later edits keep the user's zoom.
+  const laidOut = d.layoutMs !== null;
   useEffect(() => {
+    if (!laidOut) return;
     const timer = setTimeout(() => flow.fitView({ padding: 0.1 }), 50);
     return () => clearTimeout(timer);
-  }, [d.layoutMs, flow]);
+  }, [laidOut, flow]);
   useShortcuts({ undo: d.undo, redo: d.redo, copy: actions.copy, paste: actions.paste, save: d.save, fit, layout: d.autoLayout });
 
   if (d.loadError) return <main className="page"><p role="alert">Could not open {name}: {d.loadError}</p><a href="/">Back to the start page</a></main>;
@@ -61,7 +64,7 @@ function Designer({ name }: { name: string }) {
         <span className="spacer" />
         <button onClick={d.undo} disabled={editor.past.length === 0} aria-label="Undo" title="Undo (Ctrl+Z)">↶ Undo</button>
         <button onClick={d.redo} disabled={editor.future.length === 0} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
-        <button onClick={fit} title="Zoom to fit (F)">Fit</button>
+        <button onClick={fit} aria-label="Zoom to fit" title="Zoom to fit (F)">Fit</button>
         <button onClick={d.autoLayout} title="Lay out again, forgetting moved positions (L)">Auto-layout</button>
         <button onClick={() => setDialog("import")}>Import</button>
         <details className="menu">
