@@ -48,6 +48,7 @@ function addContainer(graph: Graph, id: string, owner: string | null, label: str
     decomposed,
   };
   graph.containers[id] = container;
+  if (owner) (graph.owned[owner] ??= []).push(id);
   if (!decomposed) return;
   for (const [name, value] of Object.entries(states)) {
     container.order.push(name);
@@ -76,7 +77,7 @@ function stripNested(state: JsonObject): JsonObject {
 }
 
 export function aslToGraph(definition: JsonObject): Graph {
-  const graph: Graph = { containers: {}, nodes: {} };
+  const graph: Graph = { containers: {}, nodes: {}, owned: {} };
   addContainer(graph, "", null, "", definition);
   return graph;
 }
@@ -110,7 +111,7 @@ export function graphToAsl(graph: Graph): JsonObject {
 
 /** The containers inside a state (its branches or its processor), in order. */
 export function childContainers(graph: Graph, stateId: string): Container[] {
-  return Object.values(graph.containers).filter((c) => c.owner === stateId);
+  return (graph.owned[stateId] ?? []).map((id) => graph.containers[id]);
 }
 
 /** The nodes of a container in their States order. */

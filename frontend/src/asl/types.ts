@@ -32,6 +32,7 @@ export interface Container {
 export interface Graph {
   containers: Record<string, Container>;
   nodes: Record<string, StateNode>;
+  owned: Record<string, string[]>; // Parallel/Map state id -> the ids of its containers, in order
 }
 
 export type EdgeKind = "next" | "default" | "choice" | "catch" | "start";

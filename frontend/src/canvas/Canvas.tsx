@@ -71,10 +71,10 @@ export default function Canvas(props: Props) {
         onSelectionChange={({ nodes: s }) => props.onSelect?.(s[0]?.id ?? null)}
         onNodesDelete={(deleted) => props.onDeleteNodes?.(deleted.map((n) => n.id))}
         onEdgesDelete={(deleted) => props.onDeleteEdges?.(deleted)}
+        fitView={props.readOnly}
         nodesDraggable={!props.readOnly}
         nodesConnectable={!props.readOnly}
         deleteKeyCode={props.readOnly ? null : ["Delete", "Backspace"]}
-        fitView
         minZoom={0.05}
         onlyRenderVisibleElements
         proOptions={{ hideAttribution: true }}

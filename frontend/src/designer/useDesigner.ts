@@ -48,7 +48,9 @@ export function useDesigner(name: string) {
   useEffect(() => {
     if (text === undefined) return;
     const timer = setTimeout(() => {
-      validateDefinition(text).then(setProblems).catch(() => undefined);
+      validateDefinition(text)
+        .then((found) => setProblems((old) => (JSON.stringify(old) === JSON.stringify(found) ? old : found)))
+        .catch(() => undefined);
     }, 250);
     return () => clearTimeout(timer);
   }, [text]);

@@ -67,15 +67,35 @@ function edgesOf(edges: Edge[], containerId: string, graph: Graph): ElkNode["edg
     .map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] }));
 }
 
+// Cheaper phases for large machines: a simple layering and a single crossing-minimisation pass.
+const FAST = {
+  "elk.layered.thoroughness": "1",
+  "elk.layered.crossingMinimization.greedySwitch.type": "OFF",
+  "elk.layered.cycleBreaking.strategy": "DEPTH_FIRST",
+  "elk.layered.layering.strategy": "LONGEST_PATH",
+  "elk.layered.nodePlacement.strategy": "SIMPLE",
+};
+
+function withOptions(node: ElkNode, options: Record<string, string>): void {
+  if (node.layoutOptions) node.layoutOptions = { ...node.layoutOptions, ...options };
+  node.children?.forEach((child) => withOptions(child, options));
+}
+
+// Past this many states the cheaper node placement keeps the layout within the time users wait.
+const LARGE = 150;
+
 /** The ELK graph: one compound node per Parallel/Map state, one per branch or processor. */
 export function toElk(graph: Graph, edges: Edge[]): ElkNode {
+  const large = Object.keys(graph.nodes).length > LARGE;
   const topEdges = edgesOf(edges, "", graph) ?? [];
   for (const node of Object.values(graph.nodes)) {
     if (node.container === "" && terminalAtTop(node.state)) {
       topEdges.push({ id: `${node.id}->end`, sources: [node.id], targets: [END_SUFFIX] });
     }
   }
-  return { id: "root", layoutOptions: LAYERED, children: containerElk(graph, "", edges, true), edges: topEdges };
+  const root: ElkNode = { id: "root", layoutOptions: LAYERED, children: containerElk(graph, "", edges, true), edges: topEdges };
+  if (large) withOptions(root, FAST);
+  return root;
 }
 
 function terminalAtTop(state: Graph["nodes"][string]["state"]): boolean {

@@ -19,6 +19,11 @@ function getWorker(): Worker | null {
   return worker;
 }
 
+/** Start the worker (and ELK in it) before the first layout is needed. */
+export function prewarm(): void {
+  getWorker();
+}
+
 export async function runLayout(graph: ElkNode): Promise<ElkNode> {
   const w = getWorker();
   if (!w) {

@@ -18,6 +18,19 @@ import { executionPath, navigate } from "../router";
 
 type Dialog = "run" | "import" | "versions" | null;
 
+const READABLE_ZOOM = 0.4;
+
+/** Fit the whole diagram when it stays readable; else show its top (where it starts) at a readable zoom. */
+function initialView(flow: ReturnType<typeof useReactFlow>): void {
+  const bounds = flow.getNodesBounds(flow.getNodes().filter((n) => !n.parentId));
+  const pane = document.querySelector(".react-flow")?.getBoundingClientRect();
+  if (!pane || bounds.width === 0) return void flow.fitView({ padding: 0.1 });
+  const zoom = Math.min(pane.width / bounds.width, pane.height / bounds.height) * 0.9;
+  if (zoom >= READABLE_ZOOM) return void flow.fitView({ padding: 0.1, maxZoom: 1.2 });
+  const z = 0.7;
+  flow.setViewport({ x: pane.width / 2 - (bounds.x + bounds.width / 2) * z, y: 20 - bounds.y * z, zoom: z });
+}
+
 function Designer({ name }: { name: string }) {
   const d = useDesigner(name);
   const items = usePaletteItems();
@@ -37,7 +50,7 @@ function Designer({ name }: { name: string }) {
   const laidOut = d.layoutMs !== null;
   useEffect(() => {
     if (!laidOut) return;
-    const timer = setTimeout(() => flow.fitView({ padding: 0.1 }), 50);
+    const timer = setTimeout(() => initialView(flow), 50);
     return () => clearTimeout(timer);
   }, [laidOut, flow]);
   useShortcuts({ undo: d.undo, redo: d.redo, copy: actions.copy, paste: actions.paste, save: d.save, fit, layout: d.autoLayout });
@@ -88,7 +101,8 @@ function Designer({ name }: { name: string }) {
               {rootProblems.map((p, i) => <div key={i}>⚠ {p.message} <code>{p.path}</code></div>)}
             </div>
           )}
-          <Canvas nodes={model.nodes} edges={model.edges} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
+          {!laidOut && <div className="laying-out" role="status">Laying out {Object.keys(d.graph.nodes).length} states…</div>}
+          <Canvas nodes={laidOut ? model.nodes : []} edges={model.edges} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
             onDeleteNodes={actions.onDeleteNodes} onDeleteEdges={actions.onDeleteEdges} onDropItem={actions.onDropItem} />
           <div className="statusbar" aria-live="polite">
             {Object.keys(d.graph.nodes).length} states · {d.problems.length} problem(s){d.layoutMs !== null ? ` · layout ${d.layoutMs} ms` : ""} {d.status && `· ${d.status}`}
