@@ -95,7 +95,7 @@ function BindingField({ state, lambdas, models, set }: { state: JsonObject; lamb
     <label className="field">
       <span>{isLambda ? "Local handler" : "Local model"}</span>
       <select aria-label={isLambda ? "Local handler" : "Local model"} value={current} onChange={(e) => set(paramsKey, { ...params, [key]: e.target.value })}>
-        {!options.includes(current) && <option value={current}>{current} (not loaded here)</option>}
+        {!options.includes(current) && <option value={current}>{current} ({isLambda ? "no handler loaded by that name" : "an endpoint name: bound by SWITCHYARD_ENDPOINTS or the default model"})</option>}
         {options.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>
     </label>
