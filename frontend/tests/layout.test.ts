@@ -37,3 +37,26 @@ describe("layout", () => {
     expect(kept["/Gone"]).toBeUndefined();
   });
 });
+
+describe("the fast layout for large machines", () => {
+  it("places every state in layers from the start, nested ones inside their containers", async () => {
+    const { fastLayout } = await import("../src/layout/fastLayout");
+    const graph = aslToGraph(pipeline);
+    const boxes = fastLayout(graph, graphEdges(graph));
+    for (const id of [...Object.keys(graph.nodes), ...Object.keys(graph.containers).filter((c) => c)]) expect(boxes[id], id).toBeDefined();
+    expect(boxes["/Summary"].y).toBeGreaterThan(boxes["/EachDocument"].y + boxes["/EachDocument"].height - 1);
+    const map = boxes["/EachDocument"];
+    const processor = boxes["/EachDocument#p"];
+    expect(processor.x + processor.width).toBeLessThanOrEqual(map.width);
+    expect(boxes["/EachDocument#p/Classify"].y).toBeGreaterThan(boxes["/EachDocument#p/CountWords"].y);
+    expect(boxes["^end"].y).toBeGreaterThan(boxes["/Summary"].y);
+  });
+
+  it("survives a loop back to an earlier state", async () => {
+    const { fastLayout } = await import("../src/layout/fastLayout");
+    const graph = aslToGraph({ StartAt: "A", States: { A: { Type: "Pass", Next: "B" }, B: { Type: "Choice", Choices: [{ Variable: "$.x", IsPresent: true, Next: "A" }], Default: "C" }, C: { Type: "Succeed" } } });
+    const boxes = fastLayout(graph, graphEdges(graph));
+    expect(boxes["/A"].y).toBeLessThan(boxes["/B"].y);
+    expect(boxes["/B"].y).toBeLessThan(boxes["/C"].y);
+  });
+});

@@ -26,6 +26,7 @@ export function useDesigner(name: string) {
     getStateMachine(name)
       .then((m) => {
         if (!live) return;
+        performance.mark("switchyard:machine-fetched");
         setMachine(m);
         setEditor(ed.openText(m.definition));
         setPinned(m.layout?.positions ?? {});

@@ -82,7 +82,7 @@ function withOptions(node: ElkNode, options: Record<string, string>): void {
 }
 
 // Past this many states the cheaper node placement keeps the layout within the time users wait.
-const LARGE = 150;
+export const LARGE = 150;
 
 /** The ELK graph: one compound node per Parallel/Map state, one per branch or processor. */
 export function toElk(graph: Graph, edges: Edge[]): ElkNode {

@@ -1,7 +1,9 @@
-// Lays out a graph off the main thread after each change; the old boxes stay meanwhile.
+// Lays out a graph after each change: with ELK in its worker (the old boxes stay meanwhile), or,
+// past LARGE states, with the linear-time layered layout at once (ELK would take seconds there).
 import { useEffect, useRef, useState } from "react";
 import type { Edge, Graph } from "../asl/types";
-import { fromElk, toElk, type Positions } from "./elkGraph";
+import { fromElk, LARGE, toElk, type Positions } from "./elkGraph";
+import { fastLayout } from "./fastLayout";
 import { runLayout } from "./runLayout";
 
 export function useLayout(graph: Graph | null, edges: Edge[]) {
@@ -13,9 +15,17 @@ export function useLayout(graph: Graph | null, edges: Edge[]) {
     if (!graph) return;
     const mine = ++run.current;
     const started = performance.now();
+    performance.mark("switchyard:layout-start");
+    if (Object.keys(graph.nodes).length > LARGE) {
+      setBoxes(fastLayout(graph, edges));
+      performance.mark("switchyard:layout-done");
+      setMs(Math.round(performance.now() - started));
+      return;
+    }
     runLayout(toElk(graph, edges))
       .then((laidOut) => {
         if (mine !== run.current) return;
+        performance.mark("switchyard:layout-done");
         setBoxes(fromElk(laidOut));
         setMs(Math.round(performance.now() - started));
         setError(null);
