@@ -2,17 +2,25 @@
 // or press Enter on it to add it after the selected state.
 import { useEffect, useMemo, useState } from "react";
 import { FLOW, PATTERNS, actionItems, searchItems, type PaletteItem } from "../asl/templates";
-import { getResources } from "../api/client";
+import { getResources, type Resources } from "../api/client";
 import { PALETTE_MIME } from "../canvas/Canvas";
 
 const TABS = ["Flow", "Actions", "Patterns"] as const;
 
-export function usePaletteItems(): PaletteItem[] {
-  const [resources, setResources] = useState<{ lambdas: string[]; models: string[] }>({ lambdas: [], models: [] });
+/** The palette's items and the local resources behind them (handlers; models and bound endpoint names). */
+export function usePaletteItems(): { items: PaletteItem[]; lambdas: string[]; endpoints: string[] } {
+  const [resources, setResources] = useState<Resources>({ lambdas: [], models: [], endpoints: {} });
   useEffect(() => {
     getResources().then(setResources).catch(() => undefined);
   }, []);
-  return useMemo(() => [...FLOW, ...actionItems(resources.lambdas, resources.models), ...PATTERNS], [resources]);
+  return useMemo(() => {
+    const bound = Object.keys(resources.endpoints).filter((e) => e !== "error");
+    return {
+      items: [...FLOW, ...actionItems(resources.lambdas, resources.models), ...PATTERNS],
+      lambdas: resources.lambdas,
+      endpoints: [...new Set([...bound, ...resources.models])],
+    };
+  }, [resources]);
 }
 
 export default function Palette({ items, onAdd }: { items: PaletteItem[]; onAdd: (item: PaletteItem) => void }) {

@@ -33,13 +33,11 @@ function initialView(flow: ReturnType<typeof useReactFlow>): void {
 
 function Designer({ name }: { name: string }) {
   const d = useDesigner(name);
-  const items = usePaletteItems();
+  const { items, lambdas, endpoints } = usePaletteItems();
   const actions = useEditActions(d, items);
   const flow = useReactFlow();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [side, setSide] = useState<"form" | "code">("form");
-  const lambdas = items.filter((i) => i.key.startsWith("lambda:")).map((i) => i.key.slice(7));
-  const models = items.filter((i) => i.key.startsWith("model:")).map((i) => i.key.slice(6));
 
   const model = useMemo(
     () => (d.graph ? buildFlow({ graph: d.graph, edges: d.edges, boxes: d.boxes, problems: d.problemsByNode }) : { nodes: [], edges: [] }),
@@ -115,7 +113,7 @@ function Designer({ name }: { name: string }) {
           </div>
           <div className="side-body" hidden={side !== "form"}>
             <Inspector definition={editor.present.definition} selected={d.selected} problems={d.selected ? d.problemsByNode[d.selected] ?? [] : []}
-              lambdas={lambdas} models={models} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch} />
+              lambdas={lambdas} models={endpoints} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch} />
           </div>
           <div className="side-body code" hidden={side !== "code"}>
             <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />

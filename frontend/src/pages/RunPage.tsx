@@ -27,10 +27,11 @@ function RunGraph({ execution }: { execution: ExecutionDetail }) {
     return isObject(parsed) ? aslToGraph(parsed) : null;
   }, [execution.definition]);
   const edges = useMemo(() => (graph ? graphEdges(graph) : []), [graph]);
-  const { boxes } = useLayout(graph, edges);
+  const { boxes, ms } = useLayout(graph, edges);
   const statuses = useMemo(() => stateStatuses(execution.events), [execution.events]);
   const model = useMemo(() => (graph ? buildFlow({ graph, edges, boxes, problems: {}, statuses }) : { nodes: [], edges: [] }), [graph, edges, boxes, statuses]);
-  return <ReactFlowProvider><Canvas key={Object.keys(boxes).length} nodes={model.nodes} edges={model.edges} readOnly /></ReactFlowProvider>;
+  if (ms === null) return <p className="muted laying-out">Laying out…</p>;
+  return <ReactFlowProvider><Canvas nodes={model.nodes} edges={model.edges} readOnly /></ReactFlowProvider>;
 }
 
 export default function RunPage({ arn }: { arn: string }) {

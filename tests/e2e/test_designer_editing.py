@@ -1,0 +1,65 @@
+"""Editing inside groups, copy and paste, and accessible names, in a real Chromium."""
+from __future__ import annotations
+
+import json
+
+from tests.e2e.test_designer import saved
+
+ACCESSIBLE_NAME = """() => {
+  const unnamed = [];
+  const controls = 'button, input, select, textarea, summary, [role=tab], [contenteditable=true]';
+  for (const el of document.querySelectorAll(controls)) {
+    if (el.closest('[hidden]')) continue;
+    const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
+      || (el.labels && el.labels.length) || (el.textContent || '').trim();
+    if (!labelled) unnamed.push(el.outerHTML.slice(0, 120));
+  }
+  return unnamed;
+}"""
+
+
+def open_example(page, name: str, first_state: str) -> None:
+    page.goto("/")
+    page.get_by_role("button", name=f"Open example {name}").click()
+    page.wait_for_selector(f'[data-state="{first_state}"]')
+
+
+def test_a_state_dropped_into_a_map_lands_in_its_item_processor(page, api):
+    open_example(page, "document-pipeline", "CountWords")
+    box = page.locator('[data-state="Rejected"]').bounding_box()
+    # Just below Rejected, still inside the Map's item processor.
+    processor = page.locator('.react-flow__node-branch').bounding_box()
+    below = min(box["y"] + box["height"] + 8, processor["y"] + processor["height"] - 4)
+    target = {"x": box["x"] + box["width"] / 2, "y": below}
+    pane = page.locator(".react-flow__pane").bounding_box()
+    page.drag_and_drop('[data-palette="Pass"]', ".react-flow__pane",
+                       target_position={"x": target["x"] - pane["x"], "y": target["y"] - pane["y"]})
+    page.wait_for_selector('[data-state="Pass"][data-group="EachDocument"]')
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/document-pipeline/")
+    processor_states = json.loads(machine["definition"])["States"]["EachDocument"]["ItemProcessor"]["States"]
+    assert processor_states["Pass"] == {"Type": "Pass", "End": True}
+
+
+def test_a_copied_state_pastes_under_a_new_name_and_delete_removes_it(page):
+    open_example(page, "hello-world", "Greet")
+    page.locator('[data-state="Greet"]').click()
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    page.wait_for_selector('[data-state="Greet 2"]')
+    page.locator('[data-state="Greet 2"]').click()
+    page.keyboard.press("Delete")
+    page.wait_for_selector('[data-state="Greet 2"]', state="detached")
+    assert page.locator('[data-state="Greet"]').count() == 1
+
+
+def test_every_control_has_an_accessible_name(page):
+    page.goto("/")
+    page.wait_for_selector("text=Examples")
+    assert page.evaluate(ACCESSIBLE_NAME) == []
+    open_example(page, "ticket-triage", "Classify")
+    page.locator('[data-state="Classify"]').click()
+    page.get_by_label("Resource").wait_for()
+    assert page.evaluate(ACCESSIBLE_NAME) == []
+    page.get_by_role("button", name="▶ Run").click()
+    assert page.evaluate(ACCESSIBLE_NAME) == []
