@@ -63,3 +63,33 @@ def test_every_control_has_an_accessible_name(page):
     assert page.evaluate(ACCESSIBLE_NAME) == []
     page.get_by_role("button", name="▶ Run").click()
     assert page.evaluate(ACCESSIBLE_NAME) == []
+
+
+def test_the_diagram_exports_as_svg_and_png(page):
+    open_example(page, "parallel-greetings", "Greet")
+    page.get_by_label("Export").click()
+    with page.expect_download() as svg:
+        page.get_by_role("button", name="Diagram as SVG").click()
+    text = open(svg.value.path(), encoding="utf-8").read()
+    assert text.startswith("<svg") and "Parallel · BothAtOnce" in text and "Pass · Shout" in text
+    page.get_by_label("Export").click()
+    with page.expect_download() as png:
+        page.get_by_role("button", name="Diagram as PNG").click()
+    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_start_page_duplicates_renames_and_deletes_a_machine(page, api):
+    api.call("POST", "/api/state-machines/", {"name": "original", "definition": json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})})
+    answers = iter(["copied", "renamed"])
+    page.on("dialog", lambda dialog: dialog.accept(next(answers, "")) if dialog.type == "prompt" else dialog.accept())
+    page.goto("/")
+    page.get_by_role("button", name="Duplicate original").click()
+    page.wait_for_selector('[data-machine="copied"]')
+    page.get_by_role("button", name="Rename copied").click()
+    page.wait_for_selector('[data-machine="renamed"]')
+    assert page.locator('[data-machine="copied"]').count() == 0
+    page.get_by_role("button", name="Delete renamed").click()
+    page.wait_for_selector('[data-machine="renamed"]', state="detached")
+    status, _ = api.call("GET", "/api/state-machines/original/")
+    assert status == 200

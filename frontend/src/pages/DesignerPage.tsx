@@ -80,7 +80,7 @@ function Designer({ name }: { name: string }) {
         <button onClick={() => setDialog("import")}>Import</button>
         <details className="menu">
           <summary aria-label="Export">Export</summary>
-          <div className="menu-items">
+          <div className="menu-items" onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}>
             <button onClick={() => download(`${name}.asl.json`, d.machine!.definition)}>ASL JSON (as saved)</button>
             <button onClick={exportSvg}>Diagram as SVG</button>
             <button onClick={exportPng}>Diagram as PNG</button>
