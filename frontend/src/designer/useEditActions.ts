@@ -16,13 +16,14 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
   const { apply, selected } = d;
 
   const addItem = useCallback((item: PaletteItem, target?: DropTarget) => {
+    const definition = d.editor?.present.definition;
+    if (!definition) return;
     const container = target?.container ?? (selected ? splitNodeId(selected).container : "");
     const afterId = target ? target.afterId : (selected ?? undefined);
-    apply((def) => {
-      const name = uniqueName(def, container, item.name);
-      if (target && !target.afterId) d.pin(nodeId(container, name), target.position.x - 100, target.position.y - 26);
-      return addState(def, container, name, item.state, afterId);
-    });
+    const name = uniqueName(definition, container, item.name);
+    // Dropped on empty canvas: the state stays where it was dropped (its centre under the pointer).
+    if (target && !target.afterId) d.pin(nodeId(container, name), target.position.x - 100, target.position.y - 26);
+    apply((def) => addState(def, container, name, item.state, afterId));
   }, [apply, selected, d]);
 
   const onDropItem = useCallback((key: string, target: DropTarget) => {

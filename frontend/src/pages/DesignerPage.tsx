@@ -16,7 +16,7 @@ import VersionsPanel from "../designer/VersionsPanel";
 import { diagramSvg, download, svgToPng } from "../export/diagram";
 import { executionPath, navigate } from "../router";
 
-type Dialog = "run" | "import" | "versions" | null;
+import Toolbar, { type Dialog } from "../designer/Toolbar";
 
 const READABLE_ZOOM = 0.4;
 
@@ -68,28 +68,9 @@ function Designer({ name }: { name: string }) {
 
   return (
     <div className="designer">
-      <header className="toolbar" role="toolbar" aria-label="Designer actions">
-        <a href="/" className="brand" onClick={(e) => { e.preventDefault(); navigate("/"); }}>Switchyard</a>
-        <h1 className="machine-name">{name}</h1>
-        <span className={`save-state ${d.dirty ? "unsaved" : ""}`} aria-live="polite">{d.dirty ? "Unsaved changes" : "Saved"}</span>
-        <span className="spacer" />
-        <button onClick={d.undo} disabled={editor.past.length === 0} aria-label="Undo" title="Undo (Ctrl+Z)">↶ Undo</button>
-        <button onClick={d.redo} disabled={editor.future.length === 0} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
-        <button onClick={fit} aria-label="Zoom to fit" title="Zoom to fit (F)">Fit</button>
-        <button onClick={d.autoLayout} title="Lay out again, forgetting moved positions (L)">Auto-layout</button>
-        <button onClick={() => setDialog("import")}>Import</button>
-        <details className="menu">
-          <summary aria-label="Export">Export</summary>
-          <div className="menu-items" onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}>
-            <button onClick={() => download(`${name}.asl.json`, d.machine!.definition)}>ASL JSON (as saved)</button>
-            <button onClick={exportSvg}>Diagram as SVG</button>
-            <button onClick={exportPng}>Diagram as PNG</button>
-          </div>
-        </details>
-        <button onClick={() => setDialog("versions")}>Versions</button>
-        <button onClick={d.save} className={d.dirty ? "primary" : ""} title="Save (Ctrl+S)">Save</button>
-        <button className="run" onClick={() => setDialog("run")}>▶ Run</button>
-      </header>
+      <Toolbar name={name} dirty={d.dirty} canUndo={editor.past.length > 0} canRedo={editor.future.length > 0}
+        on={{ undo: d.undo, redo: d.redo, fit, layout: d.autoLayout, save: d.save, dialog: setDialog,
+          exportJson: () => download(`${name}.asl.json`, d.machine!.definition), exportSvg, exportPng }} />
       <div className="workspace">
         <Palette items={items} onAdd={(item) => actions.addItem(item)} />
         <section className="canvas-pane" aria-label="Canvas">
