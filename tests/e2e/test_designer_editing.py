@@ -93,3 +93,21 @@ def test_the_start_page_duplicates_renames_and_deletes_a_machine(page, api):
     page.wait_for_selector('[data-machine="renamed"]', state="detached")
     status, _ = api.call("GET", "/api/state-machines/original/")
     assert status == 200
+
+
+def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
+    api.call("POST", "/api/state-machines/", {"name": "insert-here", "definition": json.dumps(
+        {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}}})})
+    page.goto("/machines/insert-here")
+    page.wait_for_selector('[data-state="Last"]')
+    first = page.locator('[data-state="First"]').bounding_box()
+    last = page.locator('[data-state="Last"]').bounding_box()
+    pane = page.locator(".react-flow__pane").bounding_box()
+    middle = {"x": first["x"] + first["width"] / 2 - pane["x"],
+              "y": (first["y"] + first["height"] + last["y"]) / 2 - pane["y"]}
+    page.drag_and_drop('[data-palette="Wait"]', ".react-flow__pane", target_position=middle)
+    page.wait_for_selector('[data-state="Wait"]')
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/insert-here/")
+    states = json.loads(machine["definition"])["States"]
+    assert states["First"]["Next"] == "Wait" and states["Wait"]["Next"] == "Last"

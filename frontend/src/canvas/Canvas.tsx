@@ -54,7 +54,7 @@ export default function Canvas(props: Props) {
       const key = event.dataTransfer.getData(PALETTE_MIME);
       if (!key || !props.onDropItem) return;
       const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      props.onDropItem(key, dropTarget(flow, point));
+      props.onDropItem(key, edgeTarget(flow, props.edges, event) ?? dropTarget(flow, point));
     },
     [flow, props],
   );
@@ -94,6 +94,16 @@ function absolute(flow: Flow, node: FlowNode) {
   const internal = flow.getInternalNode(node.id);
   const p = internal?.internals.positionAbsolute ?? node.position;
   return { x: p.x, y: p.y, w: node.measured?.width ?? node.width ?? 0, h: node.measured?.height ?? node.height ?? 0 };
+}
+
+/** Dropped on a Next edge: insert between its two states. */
+function edgeTarget(flow: Flow, edges: FlowEdge[], event: DragEvent): DropTarget | null {
+  const hit = document.elementsFromPoint(event.clientX, event.clientY).map((el) => el.closest(".react-flow__edge")).find(Boolean);
+  const id = hit?.getAttribute("data-id");
+  const edge = edges.find((e) => e.id === id && (e.data as { kind?: string } | undefined)?.kind === "next");
+  const source = edge && flow.getNode(edge.source);
+  if (!edge || !source) return null;
+  return { container: source.parentId ?? "", afterId: edge.source, position: { x: 0, y: 0 } };
 }
 
 /** The innermost branch or processor under the point, and the state it falls on, if any. */
