@@ -111,3 +111,29 @@ def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
     _, machine = api.call("GET", "/api/state-machines/insert-here/")
     states = json.loads(machine["definition"])["States"]
     assert states["First"]["Next"] == "Wait" and states["Wait"]["Next"] == "Last"
+
+
+def test_a_state_moved_by_mouse_or_arrow_keys_keeps_its_place_after_saving(page, api):
+    api.call("POST", "/api/state-machines/", {"name": "moving", "definition": json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})})
+    page.goto("/machines/moving")
+    node = page.locator('[data-state="B"]')
+    node.wait_for()
+    box = node.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 220, box["y"] + 60, steps=10)
+    page.mouse.up()
+    page.locator('[data-state="A"]').focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowRight")
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/moving/")
+    assert set(machine["layout"]["positions"]) == {"/A", "/B"}
+    assert '"positions"' not in machine["definition"]
+    # The node's transform is its place on the canvas, whatever the zoom.
+    place = node.evaluate("el => el.style.transform")
+    page.reload()
+    node.wait_for()
+    page.wait_for_timeout(300)
+    assert node.evaluate("el => el.style.transform") == place

@@ -44,9 +44,12 @@ export default function Canvas(props: Props) {
     });
   }, [props.nodes]);
 
+  const { onMoved } = props;
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
-  }, []);
+    // A move that has ended (a drag let go, or arrow keys on a selected state) is the user's choice.
+    for (const c of changes) if (c.type === "position" && c.position && c.dragging === false) onMoved?.(c.id, c.position.x, c.position.y);
+  }, [onMoved]);
 
   const onDrop = useCallback(
     (event: DragEvent) => {
@@ -67,7 +70,6 @@ export default function Canvas(props: Props) {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onConnect={props.readOnly ? undefined : props.onConnect}
-        onNodeDragStop={(_, node) => props.onMoved?.(node.id, node.position.x, node.position.y)}
         onSelectionChange={({ nodes: s }) => props.onSelect?.(s[0]?.id ?? null)}
         onNodesDelete={(deleted) => props.onDeleteNodes?.(deleted.map((n) => n.id))}
         onEdgesDelete={(deleted) => props.onDeleteEdges?.(deleted)}
