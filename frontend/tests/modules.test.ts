@@ -68,6 +68,15 @@ describe("history to statuses", () => {
     ]);
     expect(statuses).toEqual({ A: "succeeded", B: "caught", C: "failed" });
   });
+
+  it("puts a failure on the state it followed from, when iterations interleave", () => {
+    const statuses = stateStatuses([
+      event(1, "TaskStateEntered", "Count"), event(2, "TaskStateEntered", "Count"),
+      { ...event(3, "TaskStateEntered", "Classify"), previous_event_id: 1 },
+      { ...event(4, "TaskFailed"), previous_event_id: 2 }, event(5, "TaskStateExited", "Classify"),
+    ]);
+    expect(statuses).toEqual({ Count: "failed", Classify: "succeeded" });
+  });
 });
 
 describe("diff", () => {
