@@ -137,3 +137,30 @@ def test_a_state_moved_by_mouse_or_arrow_keys_keeps_its_place_after_saving(page,
     node.wait_for()
     page.wait_for_timeout(300)
     assert node.evaluate("el => el.style.transform") == place
+
+
+def test_the_inspector_edits_retry_and_catch_and_the_machine_fields(page, api):
+    api.call("POST", "/api/state-machines/", {"name": "errors", "definition": json.dumps({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "word-count", "Payload.$": "$"}, "End": True},
+        "Oops": {"Type": "Fail", "Error": "Oops"}}})})
+    page.goto("/machines/errors")
+    page.get_by_label("Comment").fill("Handles its errors")
+    page.get_by_label("Comment").press("Enter")
+    page.locator('[data-state="Call"]').click()
+    page.get_by_role("button", name="Add retrier").click()
+    page.get_by_label("Retrier 1 MaxAttempts").fill("5")
+    page.get_by_label("Retrier 1 jitter").select_option("FULL")
+    page.get_by_role("button", name="Add catcher").click()
+    page.get_by_label("Catcher 1 next").select_option("Oops")
+    page.get_by_label("Catcher 1 ResultPath").fill("$.error")
+    page.get_by_label("Catcher 1 ResultPath").blur()
+    page.wait_for_selector(".react-flow__edge.edge-catch")
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/errors/")
+    definition = json.loads(machine["definition"])
+    assert definition["Comment"] == "Handles its errors"
+    call = definition["States"]["Call"]
+    assert call["Retry"] == [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2,
+                              "JitterStrategy": "FULL"}]
+    assert call["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Oops", "ResultPath": "$.error"}]

@@ -1,7 +1,7 @@
 // Which fields the inspector offers for a state, by type and query language. Pure data.
 import type { JsonObject } from "./types";
 
-export type FieldKind = "text" | "number" | "json" | "next" | "boolean";
+export type FieldKind = "text" | "number" | "json" | "next" | "boolean" | "retry" | "catch";
 
 export interface Field {
   key: string;
@@ -15,7 +15,7 @@ const common = (jsonata: boolean): Field[] =>
     : [{ key: "InputPath", kind: "text", hint: "JSONPath, e.g. $.order" }, { key: "Parameters", kind: "json" }, { key: "ResultSelector", kind: "json" }, { key: "ResultPath", kind: "text", hint: "Where the result goes, e.g. $.result" }, { key: "OutputPath", kind: "text" }, { key: "Assign", kind: "json" }];
 
 const flow: Field[] = [{ key: "Next", kind: "next" }, { key: "End", kind: "boolean" }];
-const errors: Field[] = [{ key: "Retry", kind: "json", hint: "[{\"ErrorEquals\": [\"States.ALL\"], \"MaxAttempts\": 3, \"BackoffRate\": 2}]" }, { key: "Catch", kind: "json", hint: "[{\"ErrorEquals\": [\"States.ALL\"], \"Next\": \"...\"}]" }];
+const errors: Field[] = [{ key: "Retry", kind: "retry" }, { key: "Catch", kind: "catch" }];
 
 const byType: Record<string, (jsonata: boolean) => Field[]> = {
   Pass: (j) => [...(j ? [] : [{ key: "Result", kind: "json" as const }]), ...common(j).filter((f) => f.key !== "ResultSelector" && f.key !== "Arguments"), ...flow],

@@ -75,8 +75,9 @@ export default function CodeView({ text, problems, syntaxError, selected, onChan
     const editor = view.current;
     if (!editor || !selected || editor.hasFocus) return;
     try {
-      const span = spanOf(parseLocated(editor.state.doc.toString()).spans, pointerOf(selected));
-      if (span) editor.dispatch({ selection: { anchor: span[0], head: span[0] }, effects: EditorView.scrollIntoView(span[0], { y: "start" }) });
+      // The whole state selected, so its JSON stands out beside the canvas.
+      const span = parseLocated(editor.state.doc.toString()).spans.get(pointerOf(selected));
+      if (span) editor.dispatch({ selection: { anchor: span[0], head: span[1] }, effects: EditorView.scrollIntoView(span[0], { y: "start" }) });
     } catch {
       /* invalid text: nothing to point at */
     }

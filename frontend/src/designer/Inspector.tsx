@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { fieldsFor, queryLanguage, withField, type Field } from "../asl/fields";
 import { splitNodeId, stateAt, machineAt } from "../asl/paths";
 import { isObject, type Json, type JsonObject } from "../asl/types";
+import { CatchEditor, RetryEditor } from "./ErrorHandling";
 
 interface Props {
   definition: JsonObject;
@@ -13,6 +14,29 @@ interface Props {
   onReplace: (id: string, state: JsonObject) => void;
   onRename: (id: string, name: string) => void;
   onAddBranch: (id: string) => void;
+  onMachine: (definition: JsonObject) => void;
+}
+
+const MACHINE_FIELDS: Field[] = [{ key: "Comment", kind: "text" }, { key: "StartAt", kind: "next" }, { key: "TimeoutSeconds", kind: "number" }, { key: "Version", kind: "text" }];
+
+/** The machine's own fields, shown while no state is selected. */
+function MachineForm({ definition, onChange }: { definition: JsonObject; onChange: (d: JsonObject) => void }) {
+  const names = isObject(definition.States) ? Object.keys(definition.States) : [];
+  const set = (key: string, v: Json | undefined) => onChange(withField(definition, key, v));
+  return (
+    <form className="inspector" aria-label="State machine fields" onSubmit={(e) => e.preventDefault()}>
+      <p className="muted">Select a state to edit its fields. Drag states from the left; connect a state's bottom handle to another to set Next.</p>
+      <h3>State machine</h3>
+      <label className="field">
+        <span>Query language</span>
+        <select aria-label="Query language of the machine" value={typeof definition.QueryLanguage === "string" ? definition.QueryLanguage : ""} onChange={(e) => set("QueryLanguage", e.target.value || undefined)}>
+          <option value="">JSONPath (default)</option>
+          <option value="JSONata">JSONata</option>
+        </select>
+      </label>
+      {MACHINE_FIELDS.map((f) => renderField(f, definition, names, set))}
+    </form>
+  );
 }
 
 function JsonField({ label, value, hint, onCommit }: { label: string; value: Json | undefined; hint?: string; onCommit: (v: Json | undefined) => void }) {
@@ -56,8 +80,10 @@ function TextField({ label, value, number, hint, onCommit }: { label: string; va
   );
 }
 
-function renderField(f: Field, state: JsonObject, siblings: string[], set: (key: string, v: Json | undefined) => void) {
+function renderField(f: Field, state: JsonObject, siblings: string[], set: (key: string, v: Json | undefined) => void, jsonata = false) {
   const value = state[f.key];
+  if (f.kind === "retry") return <RetryEditor key={f.key} value={value} onChange={(v) => set(f.key, v)} />;
+  if (f.kind === "catch") return <CatchEditor key={f.key} value={value} targets={siblings} jsonata={jsonata} onChange={(v) => set(f.key, v)} />;
   if (f.kind === "next") {
     return (
       <label className="field" key={f.key}>
@@ -107,16 +133,14 @@ export default function Inspector(props: Props) {
   const state = selected ? stateAt(definition, selected) : null;
   const [name, setName] = useState("");
   useEffect(() => setName(selected ? splitNodeId(selected).name : ""), [selected]);
-  if (!selected || !state) {
-    return <div className="inspector-empty muted">Select a state to edit its fields. Drag states from the left; connect a state's bottom handle to another to set Next.</div>;
-  }
+  if (!selected || !state) return <MachineForm definition={definition} onChange={props.onMachine} />;
   const { container } = splitNodeId(selected);
   const machine = machineAt(definition, container);
   const siblings = isObject(machine?.States) ? Object.keys(machine.States).filter((s) => s !== splitNodeId(selected).name) : [];
   const lang = queryLanguage(state, definition.QueryLanguage);
   const set = (key: string, v: Json | undefined) => props.onReplace(selected, withField(state, key, v));
   return (
-    <form className="inspector" aria-label={`Fields of ${splitNodeId(selected).name}`} onSubmit={(e) => e.preventDefault()}>
+    <form key={selected} className="inspector" aria-label={`Fields of ${splitNodeId(selected).name}`} onSubmit={(e) => e.preventDefault()}>
       <h3>
         <span className={`type-badge type-${state.Type}`}>{String(state.Type)}</span>
       </h3>
@@ -138,7 +162,7 @@ export default function Inspector(props: Props) {
         </select>
       </label>
       <BindingField state={state} lambdas={props.lambdas} models={props.models} set={set} />
-      {fieldsFor(state, lang === "JSONata").map((f) => renderField(f, state, siblings, set))}
+      {fieldsFor(state, lang === "JSONata").map((f) => renderField(f, state, siblings, set, lang === "JSONata"))}
       {state.Type === "Parallel" && <button type="button" onClick={() => props.onAddBranch(selected)}>Add branch</button>}
     </form>
   );

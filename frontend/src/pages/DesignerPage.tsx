@@ -51,6 +51,13 @@ function Designer({ name }: { name: string }) {
     const timer = setTimeout(() => initialView(flow), 50);
     return () => clearTimeout(timer);
   }, [laidOut, flow]);
+  // Leaving with unsaved changes asks first, as editors do.
+  useEffect(() => {
+    if (!d.dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [d.dirty]);
   useShortcuts({ undo: d.undo, redo: d.redo, copy: actions.copy, paste: actions.paste, save: d.save, fit, layout: d.autoLayout });
 
   if (d.loadError) return <main className="page"><p role="alert">Could not open {name}: {d.loadError}</p><a href="/">Back to the start page</a></main>;
@@ -94,7 +101,8 @@ function Designer({ name }: { name: string }) {
           </div>
           <div className="side-body" hidden={side !== "form"}>
             <Inspector definition={editor.present.definition} selected={d.selected} problems={d.selected ? d.problemsByNode[d.selected] ?? [] : []}
-              lambdas={lambdas} models={endpoints} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch} />
+              lambdas={lambdas} models={endpoints} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch}
+              onMachine={(definition) => d.apply(() => definition)} />
           </div>
           <div className="side-body code" hidden={side !== "code"}>
             <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />
