@@ -87,6 +87,11 @@ def test_a_workflow_dragged_from_the_palette_and_connected_saves_runs_and_export
     page.wait_for_selector('[data-state="Wait"][data-status="succeeded"]')
     page.reload()
     page.wait_for_selector(".badge.status-succeeded")
+    first_run = page.url
+    page.get_by_role("button", name="▶ New execution (same input)").click()
+    page.wait_for_function("url => window.location.href !== url", arg=first_run)
+    page.wait_for_selector(".badge.status-succeeded")
+    assert json.loads(page.get_by_label("Execution output").inner_text()) == {"hello": "world"}
 
 
 def test_every_example_opens_with_one_element_per_state(page):
