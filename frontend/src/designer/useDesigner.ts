@@ -41,7 +41,8 @@ export function useDesigner(name: string) {
   const graph = useMemo(() => (definition ? aslToGraph(definition) : null), [definition]);
   const edges = useMemo(() => (graph ? graphEdges(graph) : []), [graph]);
 
-  const layout = useLayout(graph, edges);
+  const [preferElk, setPreferElk] = useState(false);
+  const layout = useLayout(graph, edges, preferElk);
   const boxes = useMemo(() => keepPinned(layout.boxes, pinned), [layout.boxes, pinned]);
 
   // The server's validator, a moment after each change of the text.
@@ -100,13 +101,14 @@ export function useDesigner(name: string) {
     setLayoutDirty(true);
   }, []);
   const autoLayout = useCallback(() => {
+    setPreferElk(true);
     setPinned({});
     setLayoutDirty(true);
   }, []);
 
   return {
     machine, loadError, editor, setEditor, graph, edges, boxes, problems, problemsByNode, selected, setSelected,
-    status, setStatus, apply, save, pin, autoLayout, layoutMs: layout.ms, layoutError: layout.error,
+    status, setStatus, apply, save, pin, autoLayout, layoutMs: layout.ms, layoutError: layout.error, layoutEngine: layout.engine,
     dirty: (editor ? ed.isDirty(editor) : false) || layoutDirty,
     undo: () => setEditor((c) => (c ? ed.undo(c) : c)),
     redo: () => setEditor((c) => (c ? ed.redo(c) : c)),
