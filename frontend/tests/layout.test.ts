@@ -60,3 +60,15 @@ describe("the fast layout for large machines", () => {
     expect(boxes["/B"].y).toBeLessThan(boxes["/C"].y);
   });
 });
+
+describe("Parallel branches", () => {
+  it("sit side by side, with ELK as with the fast layout", async () => {
+    const greetings = JSON.parse(readFileSync(join(REPO, "examples/parallel-greetings.asl.json"), "utf8"));
+    const { fastLayout } = await import("../src/layout/fastLayout");
+    const graph = aslToGraph(greetings);
+    for (const boxes of [await layout(greetings), fastLayout(graph, graphEdges(graph))]) {
+      expect(boxes["/BothAtOnce#1"].x).toBeGreaterThan(boxes["/BothAtOnce#0"].x + boxes["/BothAtOnce#0"].width - 1);
+      expect(boxes["/BothAtOnce#1"].y).toBe(boxes["/BothAtOnce#0"].y);
+    }
+  });
+});

@@ -70,7 +70,7 @@ export function buildFlow(input: FlowInput): { nodes: FlowNode[]; edges: FlowEdg
       id,
       type: children.length ? "stategroup" : "state",
       position: { x: b.x, y: b.y },
-      ...(parentId ? { parentId } : {}),
+      ...(parentId ? { parentId, extent: "parent" as const } : {}),
       data,
       width: b.width,
       height: b.height,

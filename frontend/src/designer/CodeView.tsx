@@ -49,6 +49,7 @@ export default function CodeView({ text, problems, syntaxError, selected, onChan
       extensions: [
         basicSetup,
         json(),
+        EditorView.lineWrapping,
         lintGutter(),
         EditorView.contentAttributes.of({ "aria-label": "Definition (ASL JSON)" }),
         EditorView.updateListener.of((u) => {

@@ -51,7 +51,8 @@ function stateElk(graph: Graph, id: string, edges: Edge[]): ElkNode {
   if (containers.length === 0) return { id, width: NODE_WIDTH, height: NODE_HEIGHT };
   return {
     id,
-    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "RIGHT", "elk.spacing.nodeNode": "24", ...GROUP_PADDING },
+    // Branches side by side: one layer of unconnected nodes, kept in one row.
+    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.separateConnectedComponents": "false", "elk.spacing.nodeNode": "24", ...GROUP_PADDING },
     children: containers.map((c) => ({
       id: c.id,
       layoutOptions: { ...LAYERED, ...GROUP_PADDING },
