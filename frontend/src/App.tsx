@@ -13,6 +13,11 @@ export default function App() {
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const route = parseRoute(path);
+  useEffect(() => {
+    const page = route.page === "machine" ? route.name : route.page === "execution" ? route.arn.split(":").pop() : null;
+    document.title = page ? `${page} · Switchyard` : "Switchyard";
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the route follows the path
+  }, [path]);
   switch (route.page) {
     case "start":
       return <StartPage />;
