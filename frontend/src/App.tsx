@@ -16,7 +16,7 @@ export default function App() {
   useEffect(() => {
     const page = route.page === "machine" ? route.name : route.page === "execution" ? route.arn.split(":").pop() : null;
     document.title = page ? `${page} · Switchyard` : "Switchyard";
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the route follows the path
+    // The route is read from the path, so the path is the one dependency.
   }, [path]);
   switch (route.page) {
     case "start":
