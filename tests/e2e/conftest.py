@@ -51,6 +51,10 @@ class Api:
     def __init__(self, base_url: str):
         self.base_url = base_url
 
+    def create(self, name: str, definition: dict) -> None:
+        status, body = self.call("POST", "/api/state-machines/", {"name": name, "definition": json.dumps(definition)})
+        assert status in (200, 201), body
+
     def call(self, method: str, path: str, body: object | None = None) -> tuple[int, object]:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base_url + path, data=data, method=method,

@@ -124,8 +124,8 @@ def test_saving_without_an_edit_leaves_the_definition_byte_for_byte(page, api):
 
 
 def test_a_validation_error_shows_on_the_state_it_belongs_to(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "to-break", "definition": json.dumps(
-        {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Second"}, "Second": {"Type": "Succeed"}}})})
+    api.create("to-break",
+        {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Second"}, "Second": {"Type": "Succeed"}}})
     page.goto("/machines/to-break")
     page.wait_for_selector('[data-state="First"]')
     page.get_by_role("button", name="Import").click()
@@ -141,8 +141,8 @@ def test_a_validation_error_shows_on_the_state_it_belongs_to(page, api):
 
 
 def test_invalid_json_in_the_code_view_keeps_the_last_valid_graph(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "typing", "definition": json.dumps(
-        {"StartAt": "Only", "States": {"Only": {"Type": "Succeed"}}})})
+    api.create("typing",
+        {"StartAt": "Only", "States": {"Only": {"Type": "Succeed"}}})
     page.goto("/machines/typing")
     page.wait_for_selector('[data-state="Only"]')
     page.get_by_role("tab", name="Definition").click()
@@ -156,8 +156,8 @@ def test_invalid_json_in_the_code_view_keeps_the_last_valid_graph(page, api):
 
 
 def test_the_palette_works_from_the_keyboard(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "keys", "definition": json.dumps(
-        {"StartAt": "One", "States": {"One": {"Type": "Pass", "End": True}}})})
+    api.create("keys",
+        {"StartAt": "One", "States": {"One": {"Type": "Pass", "End": True}}})
     page.goto("/machines/keys")
     page.wait_for_selector('[data-state="One"]')
     page.locator('[data-state="One"]').focus()
@@ -173,8 +173,8 @@ def test_the_palette_works_from_the_keyboard(page, api):
 
 def test_a_published_version_is_listed_and_diffed_with_the_current_definition(page, api):
     status, _ = api.call("GET", "/api/state-machines/hello-world/versions/")
-    api.call("POST", "/api/state-machines/", {"name": "versioned", "definition": json.dumps(
-        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})})
+    api.create("versioned",
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
     status, _ = api.call("GET", "/api/state-machines/versioned/versions/")
     if status == 404:
         pytest.skip("the server has no versions endpoint (GET /api/state-machines/<name>/versions/ is 404)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.test_designer import saved
+from tests.e2e.test_designer import connect, saved
 
 ACCESSIBLE_NAME = """() => {
   const unnamed = [];
@@ -79,8 +79,8 @@ def test_the_diagram_exports_as_svg_and_png(page):
 
 
 def test_the_start_page_duplicates_renames_and_deletes_a_machine(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "original", "definition": json.dumps(
-        {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})})
+    api.create("original",
+        {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})
     answers = iter(["copied", "renamed"])
     page.on("dialog", lambda dialog: dialog.accept(next(answers, "")) if dialog.type == "prompt" else dialog.accept())
     page.goto("/")
@@ -96,8 +96,8 @@ def test_the_start_page_duplicates_renames_and_deletes_a_machine(page, api):
 
 
 def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "insert-here", "definition": json.dumps(
-        {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}}})})
+    api.create("insert-here",
+        {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}}})
     page.goto("/machines/insert-here")
     page.wait_for_selector('[data-state="Last"]')
     first = page.locator('[data-state="First"]').bounding_box()
@@ -114,8 +114,8 @@ def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
 
 
 def test_a_state_moved_by_mouse_or_arrow_keys_keeps_its_place_after_saving(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "moving", "definition": json.dumps(
-        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})})
+    api.create("moving",
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})
     page.goto("/machines/moving")
     node = page.locator('[data-state="B"]')
     node.wait_for()
@@ -140,10 +140,10 @@ def test_a_state_moved_by_mouse_or_arrow_keys_keeps_its_place_after_saving(page,
 
 
 def test_the_inspector_edits_retry_and_catch_and_the_machine_fields(page, api):
-    api.call("POST", "/api/state-machines/", {"name": "errors", "definition": json.dumps({"StartAt": "Call", "States": {
+    api.create("errors", {"StartAt": "Call", "States": {
         "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                  "Parameters": {"FunctionName": "word-count", "Payload.$": "$"}, "End": True},
-        "Oops": {"Type": "Fail", "Error": "Oops"}}})})
+        "Oops": {"Type": "Fail", "Error": "Oops"}}})
     page.goto("/machines/errors")
     page.get_by_label("Comment").fill("Handles its errors")
     page.get_by_label("Comment").press("Enter")
@@ -164,3 +164,24 @@ def test_the_inspector_edits_retry_and_catch_and_the_machine_fields(page, api):
     assert call["Retry"] == [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2,
                               "JitterStrategy": "FULL"}]
     assert call["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Oops", "ResultPath": "$.error"}]
+
+
+def test_handles_set_a_choice_rule_its_default_and_a_catch(page, api):
+    api.create("branching", {"StartAt": "Pick", "States": {
+        "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Work"}]},
+        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "word-count", "Payload.$": "$"}, "End": True},
+        "Other": {"Type": "Pass", "End": True},
+        "Broken": {"Type": "Fail", "Error": "Broken"}}})
+    page.goto("/machines/branching")
+    page.wait_for_selector('[data-state="Broken"]')
+    connect(page, "Pick", "default", "Other")
+    connect(page, "Pick", "choice", "Other")
+    connect(page, "Work", "catch", "Broken")
+    page.wait_for_selector(".react-flow__edge.edge-catch")
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/branching/")
+    states = json.loads(machine["definition"])["States"]
+    assert states["Pick"]["Default"] == "Other"
+    assert [rule["Next"] for rule in states["Pick"]["Choices"]] == ["Work", "Other"]
+    assert states["Work"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Broken"}]
