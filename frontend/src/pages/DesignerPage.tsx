@@ -91,7 +91,7 @@ function Designer({ name }: { name: string }) {
           <Canvas nodes={laidOut ? model.nodes : []} edges={model.edges} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
             onDeleteNodes={actions.onDeleteNodes} onDeleteEdges={actions.onDeleteEdges} onDropItem={actions.onDropItem} />
           <div className="statusbar" aria-live="polite">
-            {Object.keys(d.graph.nodes).length} states · {d.problems.length} problem(s){d.layoutMs !== null ? ` · layout ${d.layoutMs} ms (${d.layoutEngine})` : ""} {d.status && `· ${d.status}`}
+            {Object.keys(d.graph.nodes).length} states · {d.problems.length} problem(s){d.layoutMs !== null ? ` · layout ${d.layoutMs} ms (${d.layoutEngine})` : ""} {d.status && `· ${d.status}`} {d.layoutError && `· ${d.layoutError}`}
           </div>
         </section>
         <aside className="side" aria-label="Inspector">
