@@ -185,3 +185,16 @@ def test_handles_set_a_choice_rule_its_default_and_a_catch(page, api):
     assert states["Pick"]["Default"] == "Other"
     assert [rule["Next"] for rule in states["Pick"]["Choices"]] == ["Work", "Other"]
     assert states["Work"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Broken"}]
+
+
+def test_a_state_renamed_in_the_inspector_keeps_its_transitions(page, api):
+    api.create("renaming", {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})
+    page.goto("/machines/renaming")
+    page.locator('[data-state="B"]').click()
+    page.get_by_label("Name", exact=True).fill("Finish")
+    page.get_by_label("Name", exact=True).press("Enter")
+    page.wait_for_selector('[data-state="Finish"]')
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/renaming/")
+    assert json.loads(machine["definition"])["States"] == {"A": {"Type": "Pass", "Next": "Finish"},
+                                                          "Finish": {"Type": "Succeed"}}

@@ -100,6 +100,13 @@ export function useDesigner(name: string) {
     setPinned((p) => ({ ...p, [id]: { x: Math.round(x), y: Math.round(y) } }));
     setLayoutDirty(true);
   }, []);
+  /** A renamed state keeps the positions set for it and for what is inside it. */
+  const renamePins = useCallback((from: string, to: string) => {
+    setPinned((p) => {
+      const moved = (id: string) => (id === from || id.startsWith(`${from}/`) || id.startsWith(`${from}#`) ? to + id.slice(from.length) : id);
+      return Object.fromEntries(Object.entries(p).map(([id, xy]) => [moved(id), xy]));
+    });
+  }, []);
   const autoLayout = useCallback(() => {
     setPreferElk(true);
     setPinned({});
@@ -108,7 +115,7 @@ export function useDesigner(name: string) {
 
   return {
     machine, loadError, editor, setEditor, graph, edges, boxes, problems, problemsByNode, selected, setSelected,
-    status, setStatus, apply, save, pin, autoLayout, layoutMs: layout.ms, layoutError: layout.error, layoutEngine: layout.engine,
+    status, setStatus, apply, save, pin, renamePins, autoLayout, layoutMs: layout.ms, layoutError: layout.error, layoutEngine: layout.engine,
     dirty: (editor ? ed.isDirty(editor) : false) || layoutDirty,
     undo: () => setEditor((c) => (c ? ed.undo(c) : c)),
     redo: () => setEditor((c) => (c ? ed.redo(c) : c)),

@@ -71,8 +71,15 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
     replace: (id: string, state: JsonObject) => apply((def) => replaceState(def, id, state)),
     rename: (id: string, name: string) => {
       if (name && name !== splitNodeId(id).name) {
+        const definition = d.editor?.present.definition;
+        if (!definition || uniqueName(definition, splitNodeId(id).container, name) !== name) {
+          d.setStatus(`Not renamed: a state named "${name}" exists there`);
+          return;
+        }
+        const renamed = nodeId(splitNodeId(id).container, name);
         apply((def) => renameState(def, id, name));
-        d.setSelected(nodeId(splitNodeId(id).container, name));
+        d.renamePins(id, renamed);
+        d.setSelected(renamed);
       }
     },
     addBranch: (id: string) => apply((def) => addBranch(def, id)),
