@@ -8,7 +8,7 @@ import { importDefinition } from "../src/asl/importText";
 import { JsonSyntaxError, parseLocated, spanOf } from "../src/asl/jsonText";
 import { actionItems, FLOW, PATTERNS, searchItems } from "../src/asl/templates";
 import { STATE_TYPES } from "../src/asl/types";
-import { buildFlow } from "../src/canvas/flowModel";
+import { buildFlow, topOf, type StateView } from "../src/canvas/flowModel";
 import { commitDefinition, definitionToSave, isDirty, openText, redo, typeCode, undo } from "../src/designer/editor";
 import { absoluteBoxes, diagramSvg } from "../src/export/diagram";
 import { executionPath, parseRoute } from "../src/router";
@@ -140,12 +140,15 @@ describe("the canvas model and the exported picture", () => {
   const graph = aslToGraph(definition);
   const flow = buildFlow({ graph, edges: graphEdges(graph), boxes: {}, problems: { "/Bad": ["wrong"] } });
 
-  it("puts a nested state inside its branch and its group, each parent first", () => {
-    const ids = flow.nodes.map((n) => n.id);
-    const x = flow.nodes.find((n) => n.id === "/P#0/X")!;
-    expect(x.parentId).toBe("/P#0");
-    expect(ids.indexOf("/P")).toBeLessThan(ids.indexOf("/P#0"));
-    expect((x.domAttributes as Record<string, string>)["data-group"]).toBe("P");
+  it("draws a nested state inside its group, its transitions between the group's handles", () => {
+    expect(flow.nodes.map((n) => n.id)).toEqual(["^start", "/P", "/Bad", "^end"]);
+    const group = flow.nodes.find((n) => n.id === "/P")!.data as unknown as StateView;
+    const [branch] = group.containers;
+    expect(branch.id).toBe("/P#0");
+    expect(branch.states.map((s) => [s.id, s.group])).toEqual([["/P#0/X", "P"]]);
+    const start = flow.edges.find((e) => e.target === "/P" && e.targetHandle === "/P#0/X|in")!;
+    expect(start.sourceHandle).toBe("/P#0^start|next");
+    expect(topOf("/P#0/X")).toBe("/P");
     expect((flow.nodes.find((n) => n.id === "/Bad")!.domAttributes as Record<string, string>)["aria-invalid"]).toBe("true");
   });
 

@@ -105,10 +105,15 @@ def test_every_example_opens_with_one_element_per_state(page):
             assert page.locator(f'[data-state="{state}"]').count() == names.count(state), (name, state)
 
 
-def test_a_nested_state_names_its_group(page):
+def test_a_nested_state_is_drawn_inside_its_group_and_names_it(page):
     page.goto("/")
     page.get_by_role("button", name="Open example document-pipeline").click()
-    page.wait_for_selector('[data-state="CountWords"][data-group="EachDocument"]')
+    page.wait_for_selector('[data-state="EachDocument"] [data-state="CountWords"][data-group="EachDocument"]')
+    page.locator('[data-state="Classify"]').click()
+    page.get_by_label("Fields of Classify").wait_for()
+    page.keyboard.press("Delete")
+    page.wait_for_selector('[data-state="Classify"]', state="detached")
+    assert page.locator('[data-state="EachDocument"]').count() == 1
 
 
 def test_saving_without_an_edit_leaves_the_definition_byte_for_byte(page, api):

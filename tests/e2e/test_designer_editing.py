@@ -28,7 +28,7 @@ def test_a_state_dropped_into_a_map_lands_in_its_item_processor(page, api):
     open_example(page, "document-pipeline", "CountWords")
     box = page.locator('[data-state="Rejected"]').bounding_box()
     # Just below Rejected, still inside the Map's item processor.
-    processor = page.locator('.react-flow__node-branch').bounding_box()
+    processor = page.locator('[data-container-id="/EachDocument#p"]').bounding_box()
     below = min(box["y"] + box["height"] + 8, processor["y"] + processor["height"] - 4)
     target = {"x": box["x"] + box["width"] / 2, "y": below}
     pane = page.locator(".react-flow__pane").bounding_box()
@@ -100,6 +100,7 @@ def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
         {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}}})
     page.goto("/machines/insert-here")
     page.wait_for_selector('[data-state="Last"]')
+    page.wait_for_timeout(300)  # the first fit of the view
     first = page.locator('[data-state="First"]').bounding_box()
     last = page.locator('[data-state="Last"]').bounding_box()
     pane = page.locator(".react-flow__pane").bounding_box()
@@ -198,3 +199,19 @@ def test_a_state_renamed_in_the_inspector_keeps_its_transitions(page, api):
     _, machine = api.call("GET", "/api/state-machines/renaming/")
     assert json.loads(machine["definition"])["States"] == {"A": {"Type": "Pass", "Next": "Finish"},
                                                           "Finish": {"Type": "Succeed"}}
+
+
+def test_states_inside_a_map_connect_by_their_handles(page, api):
+    open_example(page, "document-pipeline", "Classify")
+    page.wait_for_timeout(300)
+    start = page.locator('[data-state="Classify"] > .react-flow__handle[data-handleid$="|next"]').bounding_box()
+    end = page.locator('[data-state="Rejected"] > .react-flow__handle[data-handleid$="|in"]').bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.up()
+    page.wait_for_selector('.react-flow__edge[data-id="/EachDocument#p/Classify->next0->/EachDocument#p/Rejected"]')
+    saved(page)
+    _, machine = api.call("GET", "/api/state-machines/document-pipeline/")
+    classify = json.loads(machine["definition"])["States"]["EachDocument"]["ItemProcessor"]["States"]["Classify"]
+    assert classify["Next"] == "Rejected" and "End" not in classify

@@ -11,8 +11,10 @@ import {
   type Node as FlowNode,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useState, type DragEvent } from "react";
-import { nodeTypes } from "./nodes";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { splitNodeId } from "../asl/paths";
+import { isNested } from "./flowModel";
+import { CanvasActions, nodeTypes } from "./nodes";
 
 export interface DropTarget {
   container: string;
@@ -24,6 +26,7 @@ interface Props {
   nodes: FlowNode[];
   edges: FlowEdge[];
   readOnly?: boolean;
+  selected?: string | null;
   onSelect?: (id: string | null) => void;
   onConnect?: (c: Connection) => void;
   onMoved?: (id: string, x: number, y: number) => void;
@@ -45,6 +48,11 @@ export default function Canvas(props: Props) {
   }, [props.nodes]);
 
   const { onMoved } = props;
+  // A nested state selected: no xyflow node stays selected, so Delete cannot reach its group.
+  useEffect(() => {
+    if (props.selected && isNested(props.selected)) setNodes((current) => current.map((n) => (n.selected ? { ...n, selected: false } : n)));
+  }, [props.selected]);
+
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
     // A move that has ended (a drag let go, or arrow keys on a selected state) is the user's choice.
@@ -57,12 +65,28 @@ export default function Canvas(props: Props) {
       const key = event.dataTransfer.getData(PALETTE_MIME);
       if (!key || !props.onDropItem) return;
       const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      props.onDropItem(key, edgeTarget(flow, props.edges, event) ?? dropTarget(flow, point));
+      props.onDropItem(key, edgeTarget(props.edges, event) ?? dropTarget(event, point));
     },
     [flow, props],
   );
 
+  const { onSelect, onDeleteNodes } = props;
+  // xyflow knows only the top-level selection; a nested state selected stays so until another
+  // choice (a node, or a click on the empty canvas).
+  const selectedRef = useRef(props.selected);
+  selectedRef.current = props.selected;
+  const onSelectionChange = useCallback(({ nodes: chosen }: { nodes: FlowNode[] }) => {
+    if (chosen.length) onSelect?.(chosen[0].id);
+    else if (selectedRef.current && !isNested(selectedRef.current)) onSelect?.(null);
+  }, [onSelect]);
+  const actions = useMemo(() => ({
+    selected: props.selected ?? null,
+    select: (id: string) => onSelect?.(id),
+    remove: (id: string) => (props.readOnly ? undefined : onDeleteNodes?.([id])),
+  }), [props.selected, props.readOnly, onSelect, onDeleteNodes]);
+
   return (
+    <CanvasActions.Provider value={actions}>
     <div className="canvas" onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }}>
       <ReactFlow
         nodes={nodes}
@@ -70,7 +94,8 @@ export default function Canvas(props: Props) {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onConnect={props.readOnly ? undefined : props.onConnect}
-        onSelectionChange={({ nodes: s }) => props.onSelect?.(s[0]?.id ?? null)}
+        onSelectionChange={onSelectionChange}
+        onPaneClick={() => onSelect?.(null)}
         onNodesDelete={(deleted) => props.onDeleteNodes?.(deleted.map((n) => n.id))}
         onEdgesDelete={(deleted) => props.onDeleteEdges?.(deleted)}
         fitView={props.readOnly}
@@ -87,37 +112,29 @@ export default function Canvas(props: Props) {
         <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />
       </ReactFlow>
     </div>
+    </CanvasActions.Provider>
   );
 }
 
-type Flow = ReturnType<typeof useReactFlow>;
-
-function absolute(flow: Flow, node: FlowNode) {
-  const internal = flow.getInternalNode(node.id);
-  const p = internal?.internals.positionAbsolute ?? node.position;
-  return { x: p.x, y: p.y, w: node.measured?.width ?? node.width ?? 0, h: node.measured?.height ?? node.height ?? 0 };
-}
-
 /** Dropped on a Next edge: insert between its two states. */
-function edgeTarget(flow: Flow, edges: FlowEdge[], event: DragEvent): DropTarget | null {
+function edgeTarget(edges: FlowEdge[], event: DragEvent): DropTarget | null {
   const hit = document.elementsFromPoint(event.clientX, event.clientY).map((el) => el.closest(".react-flow__edge")).find(Boolean);
   const id = hit?.getAttribute("data-id");
-  const edge = edges.find((e) => e.id === id && (e.data as { kind?: string } | undefined)?.kind === "next");
-  const source = edge && flow.getNode(edge.source);
-  if (!edge || !source) return null;
-  return { container: source.parentId ?? "", afterId: edge.source, position: { x: 0, y: 0 } };
+  const data = edges.find((e) => e.id === id)?.data as { kind?: string; source?: string } | undefined;
+  if (data?.kind !== "next" || !data.source) return null;
+  return { container: splitNodeId(data.source).container, afterId: data.source, position: { x: 0, y: 0 } };
 }
 
 /** The innermost branch or processor under the point, and the state it falls on, if any. */
-function dropTarget(flow: Flow, point: { x: number; y: number }): DropTarget {
-  const inside = (n: FlowNode) => {
-    const b = absolute(flow, n);
-    return point.x >= b.x && point.x <= b.x + b.w && point.y >= b.y && point.y <= b.y + b.h;
-  };
-  const hits = flow.getNodes().filter(inside);
-  const branch = hits.filter((n) => n.type === "branch").sort((a, b) => a.id.length - b.id.length).at(-1);
-  const container = branch?.id ?? "";
-  const onState = hits.filter((n) => n.type === "state" && (n.parentId ?? "") === (branch?.id ?? "")).at(-1);
-  const origin = branch ? absolute(flow, branch) : { x: 0, y: 0 };
-  return { container, afterId: onState?.id, position: { x: point.x - origin.x, y: point.y - origin.y } };
+function dropTarget(event: DragEvent, point: { x: number; y: number }): DropTarget {
+  const hits = document.elementsFromPoint(event.clientX, event.clientY);
+  const stateEl = hits.map((el) => el.closest("[data-state-id]")).find(Boolean);
+  const containerEl = hits.map((el) => el.closest("[data-container-id]")).find(Boolean);
+  // The innermost of the two wins: a state inside the branch, or the branch inside a group state.
+  if (stateEl && (!containerEl || containerEl.contains(stateEl))) {
+    const id = stateEl.getAttribute("data-state-id")!;
+    return { container: splitNodeId(id).container, afterId: id, position: point };
+  }
+  if (containerEl) return { container: containerEl.getAttribute("data-container-id")!, position: point };
+  return { container: "", position: point };
 }

@@ -11,6 +11,12 @@ import type { Designer } from "./useDesigner";
 
 const PORTS: Record<string, Port> = { next: "next", default: "default", choice: "choice:new", catch: "catch:new" };
 
+/** The state and port a handle stands for: a nested state's handles are "<state id>|<port>" on its group. */
+function endpoint(node: string, handle: string | null | undefined): { id: string; port: string } {
+  const cut = handle ? handle.lastIndexOf("|") : -1;
+  return cut < 0 ? { id: node, port: handle ?? "next" } : { id: handle!.slice(0, cut), port: handle!.slice(cut + 1) };
+}
+
 export function useEditActions(d: Designer, items: PaletteItem[]) {
   const clipboard = useRef<{ name: string; state: JsonObject } | null>(null);
   const { apply, selected } = d;
@@ -22,7 +28,7 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
     const afterId = target ? target.afterId : (selected ?? undefined);
     const name = uniqueName(definition, container, item.name);
     // Dropped on empty canvas: the state stays where it was dropped (its centre under the pointer).
-    if (target && !target.afterId) d.pin(nodeId(container, name), target.position.x - 100, target.position.y - 26);
+    if (target && !target.afterId && container === "") d.pin(nodeId(container, name), target.position.x - 100, target.position.y - 26);
     apply((def) => addState(def, container, name, item.state, afterId));
   }, [apply, selected, d]);
 
@@ -32,12 +38,14 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
   }, [items, addItem]);
 
   const onConnect = useCallback((c: Connection) => {
-    if (c.source.endsWith(START_SUFFIX)) {
-      const container = c.source.slice(0, -START_SUFFIX.length);
-      apply((def) => setStartAt(def, container, splitNodeId(c.target).name));
+    const source = endpoint(c.source, c.sourceHandle);
+    const target = endpoint(c.target, c.targetHandle);
+    if (source.id.endsWith(START_SUFFIX)) {
+      const container = source.id.slice(0, -START_SUFFIX.length);
+      apply((def) => setStartAt(def, container, splitNodeId(target.id).name));
       return;
     }
-    apply((def) => connect(def, c.source, PORTS[c.sourceHandle ?? "next"] ?? "next", c.target));
+    apply((def) => connect(def, source.id, PORTS[source.port] ?? "next", target.id));
   }, [apply]);
 
   const onDeleteNodes = useCallback((ids: string[]) => {
@@ -47,10 +55,10 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
   }, [apply, d]);
 
   const onDeleteEdges = useCallback((edges: FlowEdge[]) => {
-    const removable = edges.filter((e) => e.data && e.data.kind !== "start");
+    const removable = edges.filter((e) => e.data?.kind && e.data.kind !== "start");
     // Highest index first, so removing one Choice rule does not shift the next one.
     removable.sort((a, b) => Number(b.data!.index) - Number(a.data!.index));
-    if (removable.length) apply((def) => removable.reduce((acc, e) => disconnect(acc, e.source, String(e.data!.kind), Number(e.data!.index)), def));
+    if (removable.length) apply((def) => removable.reduce((acc, e) => disconnect(acc, String(e.data!.source), String(e.data!.kind), Number(e.data!.index)), def));
   }, [apply]);
 
   const copy = useCallback(() => {

@@ -1,5 +1,6 @@
 // The diagram as a standalone SVG (and PNG through a canvas). The SVG text is built purely.
 import type { Edge as FlowEdge, Node as FlowNode } from "@xyflow/react";
+import type { ContainerView, StateData } from "../canvas/flowModel";
 
 interface Box {
   x: number;
@@ -10,18 +11,31 @@ interface Box {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** Absolute boxes of the flow nodes, following parentId. */
-export function absoluteBoxes(nodes: FlowNode[]): Record<string, Box> {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const out: Record<string, Box> = {};
-  const place = (n: FlowNode): Box => {
-    if (out[n.id]) return out[n.id];
-    const parent = n.parentId ? byId.get(n.parentId) : undefined;
-    const origin = parent ? place(parent) : { x: 0, y: 0 };
-    out[n.id] = { x: origin.x + n.position.x, y: origin.y + n.position.y, w: n.width ?? 200, h: n.height ?? 52 };
-    return out[n.id];
+interface Drawn extends Box {
+  kind: "state" | "group" | "branch" | "marker";
+  label: string;
+}
+
+/** Every box to draw, absolute: the flow nodes, and the branches and states drawn inside groups. */
+export function absoluteBoxes(nodes: FlowNode[]): Record<string, Drawn> {
+  const out: Record<string, Drawn> = {};
+  const addContainers = (containers: ContainerView[], origin: { x: number; y: number }, owner: string) => {
+    for (const c of containers) {
+      const cb = { x: origin.x + c.box.x, y: origin.y + c.box.y, w: c.box.width, h: c.box.height };
+      out[c.id] = { ...cb, kind: "branch", label: `${c.label} of ${owner}` };
+      if (c.start) out[c.id + "^start"] = { x: cb.x + c.start.x, y: cb.y + c.start.y, w: c.start.width, h: c.start.height, kind: "marker", label: "" };
+      for (const s of c.states) {
+        out[s.id] = { x: cb.x + s.box.x, y: cb.y + s.box.y, w: s.box.width, h: s.box.height, kind: s.containers.length ? "group" : "state", label: `${s.stateType} · ${s.name}` };
+        addContainers(s.containers, out[s.id], s.name);
+      }
+    }
   };
-  nodes.forEach(place);
+  for (const n of nodes) {
+    const data = n.data as Partial<StateData> & { label?: string };
+    const kind = n.type === "marker" ? "marker" : n.type === "stategroup" ? "group" : "state";
+    out[n.id] = { x: n.position.x, y: n.position.y, w: n.width ?? 200, h: n.height ?? 52, kind, label: kind === "marker" ? "" : `${data.stateType} · ${data.name}` };
+    if (data.containers) addContainers(data.containers, out[n.id], String(data.name));
+  }
   return out;
 }
 
@@ -36,22 +50,20 @@ export function diagramSvg(nodes: FlowNode[], edges: FlowEdge[]): string {
   const width = Math.max(...all.map((b) => b.x + b.w)) - minX + pad;
   const height = Math.max(...all.map((b) => b.y + b.h)) - minY + pad;
   const parts: string[] = [];
-  for (const n of nodes) {
-    const b = boxes[n.id];
-    const data = n.data as { name?: string; stateType?: string; label?: string };
-    if (n.type === "marker") {
+  for (const b of all) {
+    if (b.kind === "marker") {
       parts.push(`<circle cx="${b.x + b.w / 2}" cy="${b.y + b.h / 2}" r="${b.w / 2}" fill="${FILL.marker}"/>`);
       continue;
     }
-    const dash = n.type === "branch" ? ' stroke-dasharray="4 3"' : "";
-    parts.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="8" fill="${FILL[n.type === "stategroup" ? "group" : n.type ?? "state"]}" stroke="#9aa5b8"${dash}/>`);
-    const label = n.type === "branch" ? String(data.label ?? "") : `${data.stateType ?? ""} · ${data.name ?? ""}`;
-    const ty = n.type === "state" ? b.y + b.h / 2 + 4 : b.y + 16;
-    parts.push(`<text x="${b.x + 10}" y="${ty}" font-family="sans-serif" font-size="12" fill="#1f2937">${esc(label)}</text>`);
+    const dash = b.kind === "branch" ? ' stroke-dasharray="4 3"' : "";
+    parts.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="8" fill="${FILL[b.kind]}" stroke="#9aa5b8"${dash}/>`);
+    const ty = b.kind === "state" ? b.y + b.h / 2 + 4 : b.y + 16;
+    parts.push(`<text x="${b.x + 10}" y="${ty}" font-family="sans-serif" font-size="12" fill="#1f2937">${esc(b.label)}</text>`);
   }
   for (const e of edges) {
-    const s = boxes[e.source];
-    const t = boxes[e.target];
+    const ends = e.data as { source?: string; target?: string } | undefined;
+    const s = boxes[ends?.source ?? e.source];
+    const t = boxes[ends?.target ?? e.target];
     if (!s || !t) continue;
     parts.push(`<line x1="${s.x + s.w / 2}" y1="${s.y + s.h}" x2="${t.x + t.w / 2}" y2="${t.y}" stroke="${e.className === "edge-catch" ? "#d97706" : "#64748b"}" stroke-width="1.5" marker-end="url(#arrow)"/>`);
   }

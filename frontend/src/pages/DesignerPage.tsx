@@ -88,7 +88,7 @@ function Designer({ name }: { name: string }) {
             </div>
           )}
           {!laidOut && <div className="laying-out" role="status">Laying out {Object.keys(d.graph.nodes).length} states…</div>}
-          <Canvas nodes={laidOut ? model.nodes : []} edges={model.edges} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
+          <Canvas nodes={laidOut ? model.nodes : []} edges={model.edges} selected={d.selected} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
             onDeleteNodes={actions.onDeleteNodes} onDeleteEdges={actions.onDeleteEdges} onDropItem={actions.onDropItem} />
           <div className="statusbar" aria-live="polite">
             {Object.keys(d.graph.nodes).length} states · {d.problems.length} problem(s){d.layoutMs !== null ? ` · layout ${d.layoutMs} ms (${d.layoutEngine})` : ""} {d.status && `· ${d.status}`} {d.layoutError && `· ${d.layoutError}`}
