@@ -6,6 +6,7 @@ import {
   ReactFlow,
   applyNodeChanges,
   useReactFlow,
+  useUpdateNodeInternals,
   type Connection,
   type Edge as FlowEdge,
   type Node as FlowNode,
@@ -48,6 +49,16 @@ export default function Canvas(props: Props) {
   }, [props.nodes]);
 
   const { onMoved } = props;
+  // Nested handles move with the layout even when their group keeps its size: measure them
+  // again, all groups in one update (one per group would re-render the canvas each time).
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => {
+    const groups = props.nodes.filter((n) => n.type === "stategroup").map((n) => n.id);
+    if (groups.length === 0) return;
+    const frame = requestAnimationFrame(() => updateNodeInternals(groups));
+    return () => cancelAnimationFrame(frame);
+  }, [props.nodes, updateNodeInternals]);
+
   // A nested state selected: no xyflow node stays selected, so Delete cannot reach its group.
   useEffect(() => {
     if (props.selected && isNested(props.selected)) setNodes((current) => current.map((n) => (n.selected ? { ...n, selected: false } : n)));

@@ -1,8 +1,8 @@
 // One component per kind of canvas node, registered in one place (nodeTypes). Render only.
 // A group (Parallel, Map) draws its branches and their states inside its own element; their
 // handles belong to the group's xyflow node, named "<state id>|<port>".
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { createContext, useContext, useEffect, type CSSProperties, type KeyboardEvent, type MouseEvent } from "react";
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { createContext, useContext, type CSSProperties, type KeyboardEvent, type MouseEvent } from "react";
 import type { Box } from "../layout/elkGraph";
 import { stateAttributes, type ContainerView, type StateData, type StateView } from "./flowModel";
 
@@ -120,11 +120,8 @@ export function StateNode({ data, selected }: NodeProps) {
   );
 }
 
-export function GroupNode({ id, data, selected }: NodeProps) {
+export function GroupNode({ data, selected }: NodeProps) {
   const d = data as StateData;
-  const updateNodeInternals = useUpdateNodeInternals();
-  // The nested handles move with the layout even when the group keeps its size.
-  useEffect(() => updateNodeInternals(id), [id, data, updateNodeInternals]);
   return (
     <div className={classes("group-node", d, selected)}>
       <Handle type="target" id="in" position={Position.Top} aria-label={`Into ${d.name}`} />

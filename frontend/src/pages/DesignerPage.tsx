@@ -38,6 +38,11 @@ function Designer({ name }: { name: string }) {
   const flow = useReactFlow();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [side, setSide] = useState<"form" | "code">("form");
+  // The code view is made when first shown: a hidden CodeMirror still tracks every DOM change.
+  const [codeShown, setCodeShown] = useState(false);
+  useEffect(() => {
+    if (side === "code") setCodeShown(true);
+  }, [side]);
 
   const model = useMemo(
     () => (d.graph ? buildFlow({ graph: d.graph, edges: d.edges, boxes: d.boxes, problems: d.problemsByNode }) : { nodes: [], edges: [] }),
@@ -105,7 +110,7 @@ function Designer({ name }: { name: string }) {
               onMachine={(definition) => d.apply(() => definition)} />
           </div>
           <div className="side-body code" hidden={side !== "code"}>
-            <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />
+            {codeShown && <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />}
           </div>
         </aside>
       </div>
