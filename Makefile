@@ -16,7 +16,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/switchyard
 FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
 	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json
 
-.PHONY: run test check deps deps-dev frontend migrate examples lint conformance bench worker-inference
+.PHONY: run test check deps deps-dev frontend frontend-test migrate examples lint conformance bench worker-inference
 
 run:
 	@$(PYTHON) -m config.runtime_choice
@@ -28,7 +28,7 @@ run:
 	@# each restarted if it dies, writing history straight to the database; they stop with the server.
 	exec $(PY) -m config.serve --host $(HOST) --port $(PORT) --state-workers $(STATE_WORKERS)
 
-test: deps-dev
+test: deps-dev frontend-test
 	$(PY) -m pytest
 	@if $(PY) -c "import psycopg; psycopg.connect('$(PG_TEST_URL:/switchyard=/postgres)', connect_timeout=2).close()" 2>/dev/null; then \
 		echo "PostgreSQL answers: running the API tests against it"; \
@@ -39,15 +39,25 @@ test: deps-dev
 
 check: deps-dev lint test
 
+# The front end's unit tests (vitest: ASL <-> graph over every example and conformance case,
+# the edits, the layout); skipped with a note where Node is missing.
+frontend-test:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent; \
+	else \
+		echo "npm not found: skipped the front-end unit tests (install Node 20)"; \
+	fi
+
 lint: deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	@if [ -d frontend/node_modules ]; then cd frontend && npx tsc --noEmit; fi
+	@if [ -d frontend/node_modules ]; then cd frontend && npx tsc --noEmit && npx oxlint src tests; fi
 
 bench: deps-dev
 	$(PY) -m bench.bench_engine
 	$(PY) -m bench.bench_jsonata
 	$(PY) -m bench.bench_inference
+	$(PY) -m bench.bench_designer
 
 # The inference worker for the Celery runtime: a thread pool, so that many broker messages
 # wait on the batcher at once and leave as one model batch (docs/inference.md).

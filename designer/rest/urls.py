@@ -1,6 +1,6 @@
 from django.urls import path
 
-from designer.rest import apis, versions
+from designer.rest import apis, designer_apis, versions
 
 urlpatterns = [
     path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
@@ -12,7 +12,11 @@ urlpatterns = [
     path("state-machines/<str:name>/aliases/", versions.AliasListApi.as_view(), name="alias-list"),
     path("state-machines/<str:name>/aliases/<str:alias>/", versions.AliasDetailApi.as_view(), name="alias-detail"),
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
+    path("executions/by-arn/", designer_apis.ExecutionByArnApi.as_view(), name="execution-by-arn"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
+    path("validate/", designer_apis.ValidateApi.as_view(), name="validate"),
+    path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),
+    path("examples/", designer_apis.ExamplesApi.as_view(), name="examples"),
     path("metrics/", apis.MetricsApi.as_view(), name="metrics"),
 ]

@@ -1,63 +1,31 @@
+// The app: one page per route; the address bar is the only router state.
 import { useEffect, useState } from "react";
-import {
-  listExecutions,
-  listStateMachines,
-  type ExecutionSummary,
-  type StateMachineSummary,
-} from "./api/client";
+import DesignerPage from "./pages/DesignerPage";
+import RunPage from "./pages/RunPage";
+import StartPage from "./pages/StartPage";
+import { parseRoute } from "./router";
 
-// A placeholder until the designer canvas lands: what exists, and what ran.
 export default function App() {
-  const [machines, setMachines] = useState<StateMachineSummary[]>([]);
-  const [executions, setExecutions] = useState<ExecutionSummary[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
+  const [path, setPath] = useState(window.location.pathname);
   useEffect(() => {
-    const load = () =>
-      Promise.all([listStateMachines(), listExecutions()])
-        .then(([m, e]) => {
-          setMachines(m);
-          setExecutions(e);
-          setError(null);
-        })
-        .catch((e: unknown) => setError(String(e)));
-    load();
-    const timer = setInterval(load, 2000);
-    return () => clearInterval(timer);
+    const onPop = () => setPath(window.location.pathname);
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
   }, []);
-
-  return (
-    <main style={{ fontFamily: "system-ui, sans-serif", margin: "2rem", maxWidth: 960 }}>
-      <h1>Switchyard</h1>
-      <p>
-        A local AWS Step Functions endpoint: point boto3 or the AWS CLI at <code>{window.location.origin}</code>.
-      </p>
-      {error && <p role="alert">Could not load: {error}</p>}
-      <h2>State machines</h2>
-      <table>
-        <thead>
-          <tr><th>Name</th><th>Type</th><th>ARN</th></tr>
-        </thead>
-        <tbody>
-          {machines.map((m) => (
-            <tr key={m.arn}><td>{m.name}</td><td>{m.type}</td><td><code>{m.arn}</code></td></tr>
-          ))}
-        </tbody>
-      </table>
-      <h2>Executions</h2>
-      <table>
-        <thead>
-          <tr><th>Name</th><th>State machine</th><th>Status</th><th>Started</th></tr>
-        </thead>
-        <tbody>
-          {executions.map((e) => (
-            <tr key={e.arn}>
-              <td>{e.name}</td><td>{e.state_machine}</td><td>{e.status}</td>
-              <td>{new Date(e.start_date).toLocaleString()}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </main>
-  );
+  const route = parseRoute(path);
+  useEffect(() => {
+    const page = route.page === "machine" ? route.name : route.page === "execution" ? route.arn.split(":").pop() : null;
+    document.title = page ? `${page} · Switchyard` : "Switchyard";
+    // The route is read from the path, so the path is the one dependency.
+  }, [path]);
+  switch (route.page) {
+    case "start":
+      return <StartPage />;
+    case "machine":
+      return <DesignerPage key={route.name} name={route.name} />;
+    case "execution":
+      return <RunPage key={route.arn} arn={route.arn} />;
+    default:
+      return <main className="page"><h1>Not found</h1><p>No page at {route.path}. <a href="/">Start page</a></p></main>;
+  }
 }

@@ -8,6 +8,17 @@ export interface StateMachineSummary {
   updated: string;
 }
 
+export interface StateMachineDetail extends StateMachineSummary {
+  definition: string;
+  role_arn: string;
+  layout: Layout;
+  tags: Record<string, string>;
+}
+
+export interface Layout {
+  positions?: Record<string, { x: number; y: number }>;
+}
+
 export interface ExecutionSummary {
   id: number;
   arn: string;
@@ -19,23 +30,101 @@ export interface ExecutionSummary {
   runtime: string;
 }
 
+export interface ExecutionDetail extends ExecutionSummary {
+  input: string;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+  definition: string;
+  events: { event_id: number; previous_event_id: number; type: string; timestamp: string; details: Record<string, unknown> }[];
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+  code?: string;
+  severity?: string;
+}
+
+export interface Example {
+  name: string;
+  comment: string;
+  definition: string;
+}
+
+export interface Resources {
+  lambdas: string[];
+  models: string[];
+  endpoints: Record<string, string>;
+}
+
+export interface Version {
+  version: number;
+  arn?: string;
+  definition?: string;
+  description?: string;
+  created?: string;
+}
+
 interface Page<T> {
   count: number;
   results: T[];
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    throw new Error(`${url}: HTTP ${response.status}`);
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
   }
-  return (await response.json()) as T;
 }
 
-export async function listStateMachines(): Promise<StateMachineSummary[]> {
-  return (await getJson<Page<StateMachineSummary>>("/api/state-machines/")).results;
+function csrfToken(): string {
+  const match = /(?:^|; )csrftoken=([^;]+)/.exec(document.cookie);
+  return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function listExecutions(): Promise<ExecutionSummary[]> {
-  return (await getJson<Page<ExecutionSummary>>("/api/executions/?limit=50")).results;
+async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) {
+    let detail = `HTTP ${response.status}`;
+    try {
+      const data = await response.json();
+      detail = typeof data === "object" ? Object.values(data).flat().join(" ") || detail : String(data);
+    } catch {
+      /* not JSON: keep the status */
+    }
+    throw new ApiError(`${method} ${url}: ${detail}`, response.status);
+  }
+  return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
 }
+
+const machineUrl = (name: string) => `/api/state-machines/${encodeURIComponent(name)}/`;
+
+export const listStateMachines = async () => (await request<Page<StateMachineSummary>>("GET", "/api/state-machines/?limit=1000")).results;
+export const getStateMachine = (name: string) => request<StateMachineDetail>("GET", machineUrl(name));
+export const createStateMachine = (body: { name: string; definition: string; layout?: Layout; type?: string }) =>
+  request<StateMachineDetail>("POST", "/api/state-machines/", body);
+export const updateStateMachine = (name: string, body: { definition?: string; layout?: Layout }) =>
+  request<StateMachineDetail>("PATCH", machineUrl(name), body);
+export const deleteStateMachine = (name: string) => request<void>("DELETE", machineUrl(name));
+
+export const listExecutions = async (machine?: string) =>
+  (await request<Page<ExecutionSummary>>("GET", `/api/executions/?limit=50${machine ? `&state_machine=${encodeURIComponent(machine)}` : ""}`)).results;
+export const startExecution = (name: string, input: string) => request<ExecutionSummary>("POST", `${machineUrl(name)}executions/`, { input });
+export const getExecutionByArn = (arn: string) => request<ExecutionDetail>("GET", `/api/executions/by-arn/?arn=${encodeURIComponent(arn)}`);
+
+export const validateDefinition = async (definition: string) =>
+  (await request<{ problems: Problem[] }>("POST", "/api/validate/", { definition })).problems;
+export const getResources = () => request<Resources>("GET", "/api/designer/resources/");
+export const listExamples = () => request<Example[]>("GET", "/api/examples/");
+
+export async function listVersions(name: string): Promise<Version[]> {
+  const data = await request<Version[] | Page<Version> | { versions: Version[] }>("GET", `${machineUrl(name)}versions/`);
+  if (Array.isArray(data)) return data;
+  return "results" in data ? data.results : data.versions;
+}
+export const publishVersion = (name: string, description: string) => request<Version>("POST", `${machineUrl(name)}versions/`, { description });
+export const getVersion = (name: string, version: number) => request<Version>("GET", `${machineUrl(name)}versions/${version}/`);

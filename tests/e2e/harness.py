@@ -1,0 +1,97 @@
+"""A real Switchyard for browser tests and the designer bench: the built front end, daphne on a
+free loopback port with its own SQLite file and the embedded runtime, and Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[2]
+FRONTEND = REPO / "frontend"
+DIST_INDEX = FRONTEND / "dist" / "index.html"
+CHROMIUM = os.environ.get("SWITCHYARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = REPO / "var" / "e2e-artifacts"
+
+
+def _sources() -> list[Path]:
+    files = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    return files + [FRONTEND / n for n in ("index.html", "package.json", "package-lock.json", "vite.config.ts")]
+
+
+def frontend_problem() -> str | None:
+    """Build the front end when dist is missing or older than its sources; return why it cannot be, or None."""
+    stale = not DIST_INDEX.is_file() or DIST_INDEX.stat().st_mtime < max(p.stat().st_mtime for p in _sources())
+    if not stale:
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed: the front end cannot be built (install Node 20)"
+    steps = [] if (FRONTEND / "node_modules").is_dir() else [[npm, "ci", "--no-audit", "--no-fund"]]
+    for step in [*steps, [npm, "run", "build"]]:
+        done = subprocess.run(step, cwd=FRONTEND, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            return f"`{' '.join(step[1:])}` failed: {done.stderr[-2000:] or done.stdout[-2000:]}"
+    return None
+
+
+def chromium_problem() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing: apt-get install -y chromium"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright (Python) is not installed: pip install -r requirements-dev.txt"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(workdir: Path) -> Iterator[str]:
+    """Run daphne on a fresh SQLite database in ``workdir``; yield its base URL."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}", "SWITCHYARD_RUNTIME": "embedded",
+           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
+    log = open(workdir / "daphne.log", "w")
+    proc = subprocess.Popen([python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/state-machines/", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log_text = (workdir / "daphne.log").read_text()[-2000:]
+                    raise RuntimeError(f"daphne did not start: {log_text}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
