@@ -58,7 +58,8 @@ class Api:
     def call(self, method: str, path: str, body: object | None = None) -> tuple[int, object]:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+                                     headers={"Content-Type": "application/json", "Accept": "application/json",
+                                              "Authorization": f"Bearer {harness.API_TOKEN}"})
         try:
             with urllib.request.urlopen(req, timeout=10) as response:
                 text = response.read()

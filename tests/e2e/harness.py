@@ -16,6 +16,9 @@ from typing import Iterator
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "frontend"
 DIST_INDEX = FRONTEND / "dist" / "index.html"
+#: The test's own scripts arrange and check through the REST API as a script would: with the
+#: token (a loopback script without it or a CSRF token is refused, see SECURITY.md).
+API_TOKEN = "e2e-arranging-token"
 CHROMIUM = os.environ.get("SWITCHYARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -64,7 +67,7 @@ def server(workdir: Path) -> Iterator[str]:
     """Run daphne on a fresh SQLite database in ``workdir``; yield its base URL."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}", "SWITCHYARD_RUNTIME": "embedded",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", "SWITCHYARD_API_TOKEN": API_TOKEN}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)

@@ -85,7 +85,12 @@ function csrfToken(): string {
 async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
-    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } : {}) },
+    // Every unsafe method carries the CSRF token (a DELETE has no body but needs it too).
+    headers: {
+      Accept: "application/json",
+      ...(method !== "GET" && method !== "HEAD" ? { "X-CSRFToken": csrfToken() } : {}),
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   if (!response.ok) {
