@@ -10,6 +10,7 @@ configure the app identically. Queues:
 * ``inference`` -- Task work whose resource binding declares this queue (SageMaker
   InvokeEndpoint: executor/resources/sagemaker.py), consumed by the batched inference worker.
 """
+import logging
 import os
 
 from celery import Celery
@@ -60,6 +61,31 @@ def celery_settings(environ=os.environ) -> dict:
         "include": ["executor.runtime.celery_tasks", "executor.inference.celery_tasks"],
     }
 
+
+def _survive_broker_loss() -> None:
+    """kombu 5.7's Redis transport crashes the worker when the broker vanishes while messages are
+    unacknowledged: closing the channel restores them through a connection that is already gone
+    (AttributeError on its ``hostname``), and the consumer dies instead of reconnecting. Those
+    messages come back after the visibility timeout (or the driver sends the work again), so the
+    worker logs it and goes on reconnecting."""
+    from kombu.transport.virtual.base import QoS
+
+    original = QoS.restore_unacked_once
+    if getattr(original, "survives_broker_loss", False):
+        return
+
+    def restore_unacked_once(self, stderr=None):
+        try:
+            return original(self, stderr)
+        except AttributeError as exc:
+            logging.getLogger(__name__).warning("could not give back unacknowledged messages: %s", exc)
+            return None
+
+    restore_unacked_once.survives_broker_loss = True
+    QoS.restore_unacked_once = restore_unacked_once
+
+
+_survive_broker_loss()
 
 app = Celery("switchyard")
 # CELERY_* Django settings still apply where this module sets nothing; what it sets wins.

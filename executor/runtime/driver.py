@@ -555,12 +555,18 @@ class Driver:
         if self.sleeps:
             pipe.hset(self.k["sleep"], mapping=self.sleeps)
         pipe.set(self.k["lock"], self.owner, px=self.settings.lock_ttl_ms)
+        pipe.zadd(keys.LEASES, {self.arn: time.time() + self.settings.lock_ttl_ms / 1000})
         self.pending = []  # all_events holds them
         await pipe.execute()
         for entry in list(self.callbacks.values()):
             await self._register_token(entry["token"], entry)
         self.to_dispatch = list(self.remote)  # messages queued in the lost Redis are gone: send again
         self.reseed = False
+
+    async def ensure_recorded(self) -> None:
+        """Write the records again if Redis lost them (see :meth:`_reseed`); raises while it is away."""
+        if self.all_events or self.request_text:
+            await self._reseed()
 
     # -- what the host tells the driver ---------------------------------------------------------
 

@@ -211,17 +211,27 @@ class DriverHost:
 
     async def _abandon(self) -> None:
         """The worker that forked this pool process died: hand every execution on at once (a new
-        worker's host adopts them by replay) and end this process, which no worker manages now."""
+        worker's host adopts them by replay) and end this process, which no worker manages now.
+        Records an emptied Redis lost are written back first: this process's memory has them."""
         log.error("the worker of pool process %d is gone; handing %d executions on", os.getpid(), len(self.drivers))
-        try:
-            pipe = self.r.pipeline(transaction=False)
-            for arn in self.drivers:
-                pipe.eval(RENEW_LUA, 1, keys.x(arn, "lock"), self.owner, 1)  # expire our lock now
-            if self.drivers:
-                pipe.zadd(keys.LEASES, {arn: 0 for arn in self.drivers})
-            await pipe.execute()
-        finally:
-            os._exit(1)
+        deadline = time.monotonic() + self.settings.redis_down_limit_s
+        while time.monotonic() < deadline:
+            try:
+                for driver in list(self.drivers.values()):
+                    await driver.ensure_recorded()
+                pipe = self.r.pipeline(transaction=False)
+                for arn in self.drivers:
+                    pipe.eval(RENEW_LUA, 1, keys.x(arn, "lock"), self.owner, 1)  # expire our lock now
+                if self.drivers:
+                    pipe.zadd(keys.LEASES, {arn: 0 for arn in self.drivers})
+                await pipe.execute()
+                break
+            except _CONN_ERRORS:
+                await asyncio.sleep(0.5)
+            except Exception:
+                log.exception("handing the executions on failed")
+                break
+        os._exit(1)
 
     async def _sweep(self) -> None:
         """Take over executions whose lease lapsed: their holder died, or their start was lost."""
