@@ -24,11 +24,12 @@ from executor.runtime.store import keys
 
 from .celery_support import LAMBDA, request
 
-pytestmark = pytest.mark.celery
 
 ROUNDS = int(os.environ.get("SWITCHYARD_STRESS_ROUNDS", "1"))
 #: only these kinds of event (comma-separated), to look at one closely
 ONLY = {k for k in os.environ.get("SWITCHYARD_STRESS_KINDS", "").split(",") if k}
+
+pytestmark = [pytest.mark.celery, pytest.mark.timeout(600 + 200 * ROUNDS)]
 #: a killed pool process may have been running a Task's work: its rerun adds a second start
 RESTART_EVENTS = {"TaskStarted", "LambdaFunctionStarted"}
 _TOKEN = re.compile(r"SY1[A-Za-z0-9_-]{43}")
@@ -143,6 +144,7 @@ def test_killing_the_driver_at_each_kind_of_event_leaves_the_history_of_an_unint
                 problems.append(f"history differs: {sorted(diff)}")
             if problems:
                 failures.append((round_, kind, killed, problems))
+            print(f"round {round_} kill at {kind}: {'FAILED' if problems else 'ok'}", flush=True)
     for failure in failures:
         print("FAILED", failure)
     assert not failures, failures
