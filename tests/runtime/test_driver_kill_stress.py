@@ -24,7 +24,6 @@ from executor.runtime.store import keys
 
 from .celery_support import LAMBDA, request
 
-
 ROUNDS = int(os.environ.get("SWITCHYARD_STRESS_ROUNDS", "1"))
 #: only these kinds of event (comma-separated), to look at one closely
 ONLY = {k for k in os.environ.get("SWITCHYARD_STRESS_KINDS", "").split(",") if k}
