@@ -51,7 +51,11 @@ frontend-test:
 lint: deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	@if [ -d frontend/node_modules ]; then cd frontend && npx tsc --noEmit && npx oxlint src tests; fi
+	@if command -v npm >/dev/null 2>&1; then \
+		cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npx tsc --noEmit && npx oxlint src tests; \
+	else \
+		echo "npm not found: skipped the TypeScript check and oxlint (install Node 20)"; \
+	fi
 
 bench: deps-dev
 	$(PY) -m bench.bench_engine

@@ -43,10 +43,11 @@ def set_runtime(runtime: Runtime | None) -> Runtime | None:
 
 def _create(name: str) -> Runtime:
     if name == "celery":
-        # The hook for the Celery runtime: a module exposing CeleryRuntime() with the Runtime protocol.
+        # The runtime takes the app and the Redis URL from here: executor never reads config itself.
+        from config.celery import app
         from executor.runtime.celery import CeleryRuntime
 
-        return CeleryRuntime()
+        return CeleryRuntime(app=app, redis_url=settings.REDIS_URL)
     from executor.runtime.embedded import EmbeddedRuntime
 
     return EmbeddedRuntime()

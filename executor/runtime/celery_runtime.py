@@ -17,7 +17,6 @@ Where the history goes:
 from __future__ import annotations
 
 import concurrent.futures
-import importlib
 import json
 import logging
 import threading
@@ -31,18 +30,13 @@ from .metrics import runtime_metrics
 from .store import START_GRACE_S, keys, load_result, notify, save_request, sync_client
 from .store import redis_url as default_redis_url
 
-__all__ = ["CeleryRuntime", "ExecutionAlreadyExists", "default_app"]
+__all__ = ["CeleryRuntime", "ExecutionAlreadyExists"]
 
 log = logging.getLogger(__name__)
 
 
 class ExecutionAlreadyExists(Exception):
     """An execution with this ARN was started before."""
-
-
-def default_app():
-    """The project's Celery app (config/celery.py), imported by name to keep the layers apart."""
-    return importlib.import_module("config.celery").app
 
 
 class _Tracked:
@@ -76,9 +70,9 @@ class CeleryRuntime:
 
     name = "celery"
 
-    def __init__(self, *, app: Any = None, redis_url: str | None = None, mirror_history: bool = False,
+    def __init__(self, *, app: Any, redis_url: str | None = None, mirror_history: bool = False,
                  recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005):
-        self.app = app or default_app()
+        self.app = app
         self.client = sync_client(redis_url or default_redis_url())
         self.mirror = mirror_history
         self.poll_interval = poll_interval
