@@ -24,6 +24,7 @@ from designer.awsapi.view import aws_endpoint
 __all__ = ["AwsEndpointFastPath"]
 
 _TARGET = b"x-amz-target"
+_TOO_LARGE = b"<too large>"  # a marker compared by identity
 
 
 def is_aws_call(scope: dict[str, Any]) -> bool:
@@ -43,7 +44,7 @@ class AwsEndpointFastPath:
         body = await _read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         if body is None:  # the client went away
             return None
-        if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if body is _TOO_LARGE:
             return await _send(send, error_response("RequestEntityTooLargeException",
                                                     "The request body is too large", 413))
         request = ASGIRequest(scope, io.BytesIO(body))
@@ -63,7 +64,7 @@ class AwsEndpointFastPath:
 
 
 async def _read_body(receive, limit: int) -> bytes | None:
-    """The whole body; past ``limit`` bytes the rest is read and dropped (the caller answers 413)."""
+    """The whole body; past ``limit`` bytes the rest is read and dropped and ``_TOO_LARGE`` returned."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -74,7 +75,7 @@ async def _read_body(receive, limit: int) -> bytes | None:
         if size <= limit:
             chunks.append(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks) if size <= limit else b"\0" * (limit + 1)
+            return b"".join(chunks) if size <= limit else _TOO_LARGE
 
 
 async def _send(send, response: HttpResponse) -> None:

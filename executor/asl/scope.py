@@ -7,7 +7,7 @@ import contextvars
 import random
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
@@ -36,7 +36,6 @@ class Hooks:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     now: Callable[[], float] = time.time
     on_event: Callable[[dict], None] | None = None
-    rng: random.Random = field(default_factory=random.Random)
     # AWS fails an execution whose history passes 25,000 events; this also ends runaway loops.
     max_events: int = 25000
     # The token a callback or activity task waits on, from its replay key (``$$.Task.Token``).

@@ -80,8 +80,8 @@ class CeleryRuntime:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
-        self._pump = threading.Thread(target=self._pump_loop, name="sy-celery-history", daemon=True)
-        self._pump.start()
+        if mirror_history:  # only a mirroring process copies history or waits on its executions
+            threading.Thread(target=self._pump_loop, name="sy-celery-history", daemon=True).start()
         if mirror_history and recovery_sink is not None:
             self._recover(recovery_sink)
 

@@ -30,7 +30,7 @@ from .host import DriverHost, get_host
 from .store import redis_url
 from .work import BUSY, execute_work
 
-__all__ = ["host", "run_task", "run_tasks", "worker_sink"]
+__all__ = ["run_task", "run_tasks", "worker_sink"]
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,6 @@ def _make_host(parent_pid: int | None = None) -> DriverHost:
 
     return DriverHost(redis_url=redis_url(), publish=publish, revoke=revoke, sink=worker_sink(),
                       settings=_settings(), parent_pid=parent_pid)
-
-
-def host() -> DriverHost:
-    """This process's driver host (made on first use, after the fork)."""
-    return get_host(_make_host)
 
 
 @signals.worker_process_init.connect(weak=False)

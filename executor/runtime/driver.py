@@ -22,7 +22,6 @@ import collections
 import contextvars
 import json
 import logging
-import random
 import time
 import uuid
 from typing import Any
@@ -145,7 +144,7 @@ class Driver:
         self.chunked: set[str] = set()
         self.inline: dict[str, dict] = {}
         self.restarted: set[str] = set()
-        self.slots = 4  # pool processes of the live workers (read from their records)
+        self.restart_pending: dict[str, int] = {}
         self.replay: _Replay | None = None
         self.injecting = False
         self.reseed = False
@@ -164,8 +163,7 @@ class Driver:
         self.wake = asyncio.Event()
         if not await self._load():
             return None
-        hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event,
-                      rng=random.Random(self.arn), task_token=self.token_for)
+        hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event, task_token=self.token_for)
         execution = lifecycle.start(self.request, hooks)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             return await self._finish(execution)
@@ -199,11 +197,7 @@ class Driver:
                 pipe.get(self.k[part])
             else:
                 pipe.hgetall(self.k[part])
-        pipe.smembers("sy:workers")
-        req, result, events, res, disp, sleeps, workers = await pipe.execute()
-        if workers:
-            alive = await self.r.mget([f"sy:wk:{w.decode()}:alive" for w in workers])
-            self.slots = max(1, sum(int(v) for v in alive if v is not None and v.isdigit()))
+        req, result, events, res, disp, sleeps = await pipe.execute()
         if result is not None or req is None:
             return False
         self.request_text = req.decode()
@@ -330,6 +324,8 @@ class Driver:
                 "context": info.get("context"), "task_token": token}
         self.remote[key] = (queue, [self.arn, key, resource, parameters, meta], task_id, time.monotonic(), started)
         self.dispatched[key] = task_id
+        if key in self.restart_pending:
+            self._restarted(key, self.restart_pending.pop(key))
         self.to_dispatch.append(key)
         self.wake.set()
         try:
@@ -361,7 +357,8 @@ class Driver:
         self.restarted.add(key)
         entry = self.remote.get(key)
         started = entry[4] if entry is not None else None
-        if started is None:
+        if started is None:  # a driver taking over heard of it before its replay sent the work again
+            self.restart_pending[key] = attempt
             return
         details = _details(started)
         self.injecting = True
@@ -507,8 +504,9 @@ class Driver:
         messages = []
         for queue, group in by_queue.items():
             if queue == DEFAULT_QUEUE:
-                many = len(group) > 2 * self.slots
-                size = max(1, -(-len(group) // (_MESSAGES_PER_SLOT * self.slots))) if many else 1
+                slots = self.host.slots
+                many = len(group) > 2 * slots
+                size = max(1, -(-len(group) // (_MESSAGES_PER_SLOT * slots))) if many else 1
             else:
                 size = _BATCH_PER_MESSAGE
             if size == 1 or len(group) == 1:

@@ -56,6 +56,7 @@ class DriverHost:
         self.publish, self.revoke, self.sink = publish, revoke, sink
         self.settings = settings or DriverSettings()
         self.drivers: dict[str, Driver] = {}
+        self.slots = 4  # pool processes of the live workers, read once a second for chunking work
         self.loop = asyncio.new_event_loop()
         self.loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="sy-host"))
         self._ready = threading.Event()
@@ -177,6 +178,7 @@ class DriverHost:
                 if now - last_poll >= 2.0:
                     last_poll = now
                 await self._sweep()
+                await self._count_slots()
                 self._back()
             except _CONN_ERRORS:
                 self._redis_away()
@@ -232,6 +234,12 @@ class DriverHost:
                 log.exception("handing the executions on failed")
                 break
         os._exit(1)
+
+    async def _count_slots(self) -> None:
+        workers = await self.r.smembers("sy:workers")
+        if workers:
+            alive = await self.r.mget([f"sy:wk:{w.decode()}:alive" for w in workers])
+            self.slots = max(1, sum(int(v) for v in alive if v is not None and v.isdigit()))
 
     async def _sweep(self) -> None:
         """Take over executions whose lease lapsed: their holder died, or their start was lost."""

@@ -118,6 +118,10 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
     claim_key = keys.run(arn, key)
     if starts > 1:  # a worker died running it: the driver writes the retry into the history
         notify(client, arn, {"restart": key, "n": starts})
+        if holder_is_dead(client.get(keys.x(arn, "lock"))):
+            # That process held the execution too: let a driver host take it over now, not when
+            # the lease lapses.
+            client.zadd(keys.LEASES, {arn: 0}, xx=True)
     _renewer.add(client, claim_key, holder)
     context = InvocationContext(
         execution_arn=arn, state_name=meta.get("state_name", ""), attempt=meta.get("attempt", 0),

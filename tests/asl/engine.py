@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,7 +47,7 @@ def info_for(value: Any) -> ExecutionInfo:
 
 
 def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Callable[[], float] | None = None,
-        seed: int = 7, real_sleep: bool = False, limit: float = 5.0) -> Run:
+        real_sleep: bool = False, limit: float = 5.0) -> Run:
     """Run ``definition`` on ``value``; ``invoke`` may be sync or async and may raise StatesError."""
     machine = parse_definition(json.dumps(definition) if isinstance(definition, dict) else definition)
     sleeps: list[float] = []
@@ -66,8 +65,7 @@ def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Cal
             result = await result
         return result
 
-    hooks = Hooks(invoke=call, sleep=asyncio.sleep if real_sleep else fake_sleep, on_event=events.append,
-                  rng=random.Random(seed))
+    hooks = Hooks(invoke=call, sleep=asyncio.sleep if real_sleep else fake_sleep, on_event=events.append)
     if now is not None:
         hooks.now = now
     execution = Execution(machine, info_for({} if value is None else value), hooks)

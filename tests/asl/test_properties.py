@@ -118,7 +118,7 @@ def run_bounded(machine, value, seed: int) -> Outcome | None:
         assert seconds >= 0
         await asyncio.sleep(0)
 
-    hooks = Hooks(invoke=invoke, sleep=sleep, on_event=on_event, rng=rng)
+    hooks = Hooks(invoke=invoke, sleep=sleep, on_event=on_event)
 
     async def main():
         return await asyncio.wait_for(Execution(machine, info_for(value), hooks).run(), 10)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -57,8 +56,7 @@ def run(definition: dict, value: Any = None, *, invoke: Callable = echo) -> Run:
                          state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m",
                          state_machine_name="m", role_arn="arn:aws:iam::123456789012:role/r",
                          start_time=START_TIME, input={} if value is None else value)
-    hooks = Hooks(invoke=fake_invoke, sleep=fake_sleep, now=lambda: START_TIME, on_event=events.append,
-                  rng=random.Random(7))
+    hooks = Hooks(invoke=fake_invoke, sleep=fake_sleep, now=lambda: START_TIME, on_event=events.append)
     outcome = asyncio.run(Execution(machine, info, hooks).run())
     return Run(outcome, events, sleeps, calls)
 
