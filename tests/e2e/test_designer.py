@@ -16,8 +16,26 @@ def drag_from_palette(page, key: str, x: float, y: float) -> None:
     assert pane.is_visible()
 
 
+_PLACES = """() => [...document.querySelectorAll('[data-state]')].map(el => {
+    const r = el.getBoundingClientRect(); return `${el.dataset.state}:${r.x},${r.y},${r.width},${r.height}`;
+}).join('|')"""
+
+
+def settle(page, timeout_ms: int = 5000) -> None:
+    """Wait until the layout (in a web worker) has stopped moving the states: a drag that starts
+    where a state was before the layout landed misses it."""
+    places = page.evaluate(_PLACES)
+    for _ in range(timeout_ms // 250):
+        page.wait_for_timeout(250)
+        again = page.evaluate(_PLACES)
+        if again == places:
+            return
+        places = again
+
+
 def connect(page, source: str, handle: str, target: str) -> None:
     """Drag from a state's source handle to another state's input handle, as a user does."""
+    settle(page)
     start = page.locator(f'[data-state="{source}"] .react-flow__handle[data-handleid="{handle}"]').bounding_box()
     end = page.locator(f'[data-state="{target}"] .react-flow__handle[data-handleid="in"]').bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.test_designer import connect, saved
+from tests.e2e.test_designer import connect, saved, settle
 
 ACCESSIBLE_NAME = """() => {
   const unnamed = [];
@@ -26,6 +26,7 @@ def open_example(page, name: str, first_state: str) -> None:
 
 def test_a_state_dropped_into_a_map_lands_in_its_item_processor(page, api):
     open_example(page, "document-pipeline", "CountWords")
+    settle(page)
     box = page.locator('[data-state="Rejected"]').bounding_box()
     # Just below Rejected, still inside the Map's item processor.
     processor = page.locator('[data-container-id="/EachDocument#p"]').bounding_box()
@@ -101,6 +102,7 @@ def test_a_state_dropped_on_a_transition_is_inserted_into_it(page, api):
     page.goto("/machines/insert-here")
     page.wait_for_selector('[data-state="Last"]')
     page.wait_for_timeout(300)  # the first fit of the view
+    settle(page)
     first = page.locator('[data-state="First"]').bounding_box()
     last = page.locator('[data-state="Last"]').bounding_box()
     pane = page.locator(".react-flow__pane").bounding_box()
@@ -120,6 +122,7 @@ def test_a_state_moved_by_mouse_or_arrow_keys_keeps_its_place_after_saving(page,
     page.goto("/machines/moving")
     node = page.locator('[data-state="B"]')
     node.wait_for()
+    settle(page)
     box = node.bounding_box()
     page.mouse.move(box["x"] + 20, box["y"] + 20)
     page.mouse.down()
@@ -204,6 +207,7 @@ def test_a_state_renamed_in_the_inspector_keeps_its_transitions(page, api):
 def test_states_inside_a_map_connect_by_their_handles(page, api):
     open_example(page, "document-pipeline", "Classify")
     page.wait_for_timeout(300)
+    settle(page)
     start = page.locator('[data-state="Classify"] > .react-flow__handle[data-handleid$="|next"]').bounding_box()
     end = page.locator('[data-state="Rejected"] > .react-flow__handle[data-handleid$="|in"]').bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
