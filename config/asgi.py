@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from designer.awsapi.asgi import AwsEndpointFastPath  # noqa: E402
+from designer.recovery import resume_on_start  # noqa: E402
 from designer.ws_auth import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -21,3 +22,6 @@ application = ProtocolTypeRouter(
         "websocket": websocket_application(websocket_urlpatterns),
     }
 )
+
+# Executions a stopped or crashed server left RUNNING go on (only when config/serve.py asks).
+resume_on_start()

@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     runtime, _why = choose_runtime(os.environ.get("SWITCHYARD_RUNTIME", "auto"),
                                   os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL)
     env = dict(os.environ)
+    # The web process resumes the executions a stopped or crashed server left running.
+    env["SWITCHYARD_RESUME_ON_START"] = "1"
     if runtime == "celery":
         env.setdefault("SWITCHYARD_SINK", "designer.sink:get_sink")
         env["SWITCHYARD_RUNTIME"] = "celery"  # the web process must agree with the workers

@@ -43,6 +43,7 @@ from executor.runtime.base import ExecutionRequest, ExecutionResult
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "executions_resume",
     "state_machine_create",
     "state_machine_update",
     "state_machine_delete",
@@ -330,6 +331,40 @@ def _drain(runtime) -> None:
     """Wait until what the runtime has produced so far is in the database."""
     runtime.flush()
     get_sink().flush()
+
+
+def executions_resume() -> int:
+    """Resume, in this process's runtime, every RUNNING execution that runtime ran and no longer
+    holds: after a server restart or crash, each goes on from its persisted history (Tasks that
+    were running run again: at least once, as on AWS). Returns how many were resumed.
+
+    Only a runtime that resumes from the database does anything here (the embedded one); the
+    Celery runtime's workers resume their executions from Redis by themselves.
+    """
+    runtime = get_runtime()
+    resume = getattr(runtime, "resume_execution", None)
+    if resume is None:
+        return 0
+    sink = get_sink()
+    count = 0
+    stranded = Execution.objects.filter(status=ExecutionStatus.RUNNING, runtime=runtime.name)
+    for execution in stranded.select_related("state_machine").order_by("start_date").iterator(chunk_size=200):
+        if runtime.is_running(execution.arn):
+            continue
+        persisted = [
+            {"id": row.event_id, "previousEventId": row.previous_event_id, "timestamp": row.timestamp.timestamp(),
+             "type": row.type, **row.details}
+            for row in execution.events.order_by("event_id")
+        ]
+        try:
+            resume(_request(execution), persisted, sink)
+        except Exception as exc:  # one that cannot be resumed ends loudly; the others go on
+            logger.exception("Could not resume %s", execution.arn)
+            _fail_without_runtime(execution.arn, error="States.Runtime",
+                                  cause=f"It could not be resumed after a restart: {type(exc).__name__}: {exc}")
+            continue
+        count += 1
+    return count
 
 
 def execution_stop(*, execution: Execution, error: str | None = None, cause: str | None = None) -> Execution:

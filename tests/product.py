@@ -50,9 +50,12 @@ class Product:
         self.proc: subprocess.Popen | None = None
         self.log_path = self.workdir / "product.log"
 
-    def start(self, timeout: float = 60) -> Product:
+    def start(self, timeout: float = 60, *, fresh: bool = True) -> Product:
+        """Start it; ``fresh`` False starts it again on what the last run left (its database and
+        Redis), as `make run` after a crash does."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        redis.Redis.from_url(self.redis_url).flushdb()
+        if fresh:
+            redis.Redis.from_url(self.redis_url).flushdb()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env,
                        check=True, timeout=120)
         log = open(self.log_path, "ab")
@@ -93,6 +96,17 @@ class Product:
         """Every process of the product (the server, supervisors, workers, pool processes)."""
         out = subprocess.run(["ps", "-o", "pid=", "-g", str(self.proc.pid)], capture_output=True, text=True)
         return [int(p) for p in out.stdout.split()]
+
+    def kill(self) -> None:
+        """SIGKILL every process of the product at once, as a crash or an OOM kill of the group would."""
+        pids = self.pids()
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait(10)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

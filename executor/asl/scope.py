@@ -34,6 +34,9 @@ class Hooks:
 
     invoke: Callable[[str, Any, dict], Awaitable[Any]]  # (resource, parameters, info) -> result
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # A Wait until a timestamp (epoch seconds); when None, sleep() is given the seconds left. A runtime
+    # that resumes a Wait after a restart needs to know which of the two it is.
+    sleep_until: Callable[[float], Awaitable[None]] | None = None
     now: Callable[[], float] = time.time
     on_event: Callable[[dict], None] | None = None
     # AWS fails an execution whose history passes 25,000 events; this also ends runaway loops.

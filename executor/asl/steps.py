@@ -133,7 +133,11 @@ class StepsMixin:
                                                         f"{state.timestamp_path.text} == {shown}")
             timestamp = value
         if timestamp is not None:
-            seconds = parse_timestamp(timestamp).timestamp() - self.hooks.now()
+            until = parse_timestamp(timestamp).timestamp()
+            seconds = until - self.hooks.now()
+            if seconds > 0 and self.hooks.sleep_until is not None:
+                await self.hooks.sleep_until(until)
+                return effective
         if seconds and seconds > 0:
             await self.hooks.sleep(seconds)
         return effective

@@ -18,7 +18,6 @@ claim per replay key makes a duplicate skip, or wait, rather than run twice.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextvars
 import json
 import logging
@@ -33,6 +32,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
+from .replay import START_TYPES, Replay, details_of
 from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
 
@@ -43,16 +43,6 @@ log = logging.getLogger(__name__)
 _CONN_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 #: the interpreter's event last produced on the current asyncio task: (raw event, persisted id)
 _LAST: contextvars.ContextVar[tuple[dict, int] | None] = contextvars.ContextVar("sy_last_event", default=None)
-#: events whose predecessor depends on timing (which branch or iteration ended last): matched on
-#: type and details alone when their exact predecessor differs on replay
-_JOIN_TYPES = frozenset({
-    "MapIterationStarted", "PassStateEntered", "TaskStateEntered", "ChoiceStateEntered", "WaitStateEntered",
-    "SucceedStateEntered", "FailStateEntered", "ParallelStateEntered", "MapStateEntered",
-    "MapStateSucceeded", "MapStateFailed", "MapStateAborted", "MapStateExited", "MapRunSucceeded",
-    "MapRunFailed", "ParallelStateSucceeded", "ParallelStateFailed", "ParallelStateAborted",
-    "ParallelStateExited", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted",
-})
-_START_TYPES = frozenset({"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"})
 _MESSAGES_PER_SLOT = 16
 #: work items per message on a queue other than ``states`` (a model batch's worth)
 _BATCH_PER_MESSAGE = 64
@@ -64,54 +54,6 @@ class DriverSettings:
     def __init__(self, *, lock_ttl_ms: int = 10_000, redis_down_limit_s: float = 600):
         self.lock_ttl_ms = lock_ttl_ms  # a dead host's executions are taken over after at most this long
         self.redis_down_limit_s = redis_down_limit_s  # then the execution fails with a clear error
-
-
-def _details(event: dict) -> Any:
-    for k, v in event.items():
-        if k.endswith("EventDetails"):
-            return v
-    return None
-
-
-class _Replay:
-    """Matches re-emitted events to the persisted ones; maps the interpreter's ids to persisted ids."""
-
-    def __init__(self, persisted: list[dict]):
-        self.exact: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
-        self.loose: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
-        for event in persisted:
-            sig = (event["type"], json.dumps(_details(event), sort_keys=True))
-            self.exact[(sig, event["previousEventId"])].append(event["id"])
-            self.loose[sig].append(event["id"])
-        self.unmatched = len(persisted)
-        self.matched: set[int] = set()
-        self.idmap: dict[int, int] = {0: 0}
-        self.next_id = max((e["id"] for e in persisted), default=0) + 1
-
-    def _take(self, queue: collections.deque | None) -> int | None:
-        while queue:
-            pid = queue.popleft()
-            if pid not in self.matched:
-                return pid
-        return None
-
-    def map(self, event: dict, fresh: bool) -> dict | None:
-        """Return the event to write (renumbered), or None when it repeats a persisted one."""
-        rid, prev = event["id"], self.idmap.get(event["previousEventId"], 0)
-        if self.unmatched and not fresh:
-            sig = (event["type"], json.dumps(_details(event), sort_keys=True))
-            pid = self._take(self.exact.get((sig, prev)))
-            if pid is None and event["type"] in _JOIN_TYPES:
-                pid = self._take(self.loose.get(sig))
-            if pid is not None:
-                self.matched.add(pid)
-                self.unmatched -= 1
-                self.idmap[rid] = pid
-                return None
-        pid = self.next_id
-        self.next_id += 1
-        self.idmap[rid] = pid
-        return {**event, "id": pid, "previousEventId": prev}
 
 
 class Driver:
@@ -145,7 +87,7 @@ class Driver:
         self.inline: dict[str, dict] = {}
         self.restarted: set[str] = set()
         self.restart_pending: dict[str, int] = {}
-        self.replay: _Replay | None = None
+        self.replay: Replay | None = None
         self.injecting = False
         self.reseed = False
         self.abort: tuple[str | None, str | None] | None = None
@@ -206,7 +148,7 @@ class Driver:
         self.dispatched = {k.decode(): v.decode() for k, v in disp.items()}
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
         if self.all_events:
-            self.replay = _Replay(self.all_events)
+            self.replay = Replay(self.all_events)
             log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
                      len(self.results))
             self._to_sink(self.all_events)  # the sink may have lost what it had not written yet
@@ -288,7 +230,7 @@ class Driver:
             self._resubmitted(key, info)
         if record is None:
             last = _LAST.get()
-            started = last[0] if last is not None and last[0]["type"] in _START_TYPES else None
+            started = last[0] if last is not None and last[0]["type"] in START_TYPES else None
             if resource.endswith(".waitForTaskToken") or is_activity(resource):
                 record = await self._callback(key, resource, parameters, info)
             else:
@@ -360,7 +302,7 @@ class Driver:
         if started is None:  # a driver taking over heard of it before its replay sent the work again
             self.restart_pending[key] = attempt
             return
-        details = _details(started)
+        details = details_of(started)
         self.injecting = True
         try:
             self.execution.log.add(started["type"], started["id"], dict(details) if details else None)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextvars
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 from executor.asl import Execution, Hooks, Outcome, StatesError
@@ -22,10 +24,16 @@ from executor.resources import InvocationContext, ResourceFailure, invoke
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+from .replay import START_TYPES, Replay, recorded_results
 
 __all__ = ["EmbeddedRuntime", "MemorySink"]
 
 log = logging.getLogger(__name__)
+
+#: on a resumed execution, the interpreter's event last produced on the current asyncio task:
+#: (raw event, persisted id, whether it repeats a persisted event)
+_LAST: contextvars.ContextVar[tuple[dict, int, bool] | None] = contextvars.ContextVar("sy_embedded_last",
+                                                                                     default=None)
 
 
 class MemorySink:
@@ -99,6 +107,15 @@ class EmbeddedRuntime:
         """Begin running; returns a future of the ExecutionResult (already persisted to ``sink``)."""
         return asyncio.run_coroutine_threadsafe(self._start(request, sink), self._loop)
 
+    def resume_execution(self, request: ExecutionRequest, persisted: list[dict],
+                         sink: ExecutionSink) -> concurrent.futures.Future:
+        """Go on with an execution this process was running when it stopped (a crash, a restart),
+        from its persisted history: the interpreter re-runs from the start, Tasks whose end is
+        recorded answer from the record, Waits and retry back-offs end when they would have, and
+        only the events past the record are written. Tasks that were running are run again (at
+        least once, as on AWS)."""
+        return asyncio.run_coroutine_threadsafe(self._start(request, sink, persisted), self._loop)
+
     def run_sync(self, request: ExecutionRequest, sink: ExecutionSink,
                  timeout: float | None = None) -> ExecutionResult:
         future = self.start_execution(request, sink)
@@ -140,19 +157,26 @@ class EmbeddedRuntime:
 
     # -- on the loop ----------------------------------------------------------------
 
-    async def _start(self, request: ExecutionRequest, sink: ExecutionSink) -> ExecutionResult:
+    async def _start(self, request: ExecutionRequest, sink: ExecutionSink,
+                     persisted: list[dict] | None = None) -> ExecutionResult:
         running = _Running(sink)
         arn = request.execution_arn
         self._running[arn] = running
 
         def on_event(event: dict) -> None:
+            if self._closed:  # closed with executions running: they are resumed from what was written
+                return
             running.pending.append(event)
             if not running.flush_scheduled:
                 running.flush_scheduled = True
                 self._loop.call_soon(self._flush, arn, running)
 
-        execution = lifecycle.start(request, Hooks(invoke=self._invoke, on_event=on_event,
-                                                   task_token=_no_callbacks))
+        if persisted:
+            hooks = _Resumed(persisted, self._invoke, on_event).hooks()
+            log.info("resuming %s from its history: %d events", arn, len(persisted))
+        else:
+            hooks = Hooks(invoke=self._invoke, on_event=on_event, task_token=_no_callbacks)
+        execution = lifecycle.start(request, hooks)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
             result = lifecycle.result_of(execution)
@@ -212,3 +236,47 @@ class EmbeddedRuntime:
                     sink.execution_finished(arn, result)
             except Exception:  # a failing sink must not stop other executions' history
                 log.exception("writing history of %s failed", arn)
+
+
+class _Resumed:
+    """The hooks of an execution resumed from its persisted history (see resume_execution)."""
+
+    def __init__(self, persisted: list[dict], invoke, on_event):
+        self.replay = Replay(persisted)
+        self.results = recorded_results(persisted)
+        self.stamps = {e["id"]: float(e["timestamp"]) for e in persisted}
+        self.invoke, self.write = invoke, on_event
+
+    def hooks(self) -> Hooks:
+        return Hooks(invoke=self._invoke, sleep=self._sleep, sleep_until=self._sleep_until, on_event=self._on_event,
+                     task_token=_no_callbacks)
+
+    def _on_event(self, event: dict) -> None:
+        rid = event["id"]
+        mapped = self.replay.map(event, fresh=False)
+        _LAST.set((event, self.replay.idmap[rid], mapped is None))
+        if mapped is not None:
+            self.write(mapped)
+
+    async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
+        last = _LAST.get()
+        if last is not None and last[2] and last[0]["type"] in START_TYPES:
+            record = self.results.get(last[1])
+            if record is not None:  # it ended before the stop: its end is in the history
+                if "error" in record:
+                    raise StatesError(record["error"], record.get("cause"))
+                return record["ok"]
+        return await self.invoke(resource, parameters, info)
+
+    async def _sleep(self, seconds: float) -> None:
+        last = _LAST.get()
+        if last is not None and last[2]:  # the wait began before the stop: it ends when it would have
+            seconds = self.stamps[last[1]] + seconds - time.time()
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    @staticmethod
+    async def _sleep_until(until: float) -> None:
+        seconds = until - time.time()
+        if seconds > 0:
+            await asyncio.sleep(seconds)
