@@ -338,8 +338,10 @@ def executions_resume() -> int:
     holds: after a server restart or crash, each goes on from its persisted history (Tasks that
     were running run again: at least once, as on AWS). Returns how many were resumed.
 
-    Only a runtime that resumes from the database does anything here (the embedded one); the
-    Celery runtime's workers resume their executions from Redis by themselves.
+    The embedded runtime resumes the executions it ran. The Celery runtime's workers resume theirs
+    from Redis by themselves; here it adopts those Redis does not know: executions the embedded
+    runtime ran (the server now finds Redis), or whose records Redis lost. The embedded runtime
+    leaves the Celery runtime's executions alone: Redis may only be away for a while.
     """
     runtime = get_runtime()
     resume = getattr(runtime, "resume_execution", None)
@@ -347,7 +349,9 @@ def executions_resume() -> int:
         return 0
     sink = get_sink()
     count = 0
-    stranded = Execution.objects.filter(status=ExecutionStatus.RUNNING, runtime=runtime.name)
+    stranded = Execution.objects.filter(status=ExecutionStatus.RUNNING)
+    if runtime.name == "embedded":
+        stranded = stranded.filter(runtime=runtime.name)
     for execution in stranded.select_related("state_machine").order_by("start_date").iterator(chunk_size=200):
         if runtime.is_running(execution.arn):
             continue
@@ -357,7 +361,10 @@ def executions_resume() -> int:
             for row in execution.events.order_by("event_id")
         ]
         try:
-            resume(_request(execution), persisted, sink)
+            if resume(_request(execution), persisted, sink) is None:
+                continue  # the runtime has it already
+            if execution.runtime != runtime.name:
+                Execution.objects.filter(pk=execution.pk).update(runtime=runtime.name)
         except Exception as exc:  # one that cannot be resumed ends loudly; the others go on
             logger.exception("Could not resume %s", execution.arn)
             _fail_without_runtime(execution.arn, error="States.Runtime",

@@ -27,7 +27,7 @@ import redis
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
 from .metrics import runtime_metrics
-from .store import START_GRACE_S, keys, load_result, notify, save_request, sync_client
+from .store import START_GRACE_S, adopt_request, keys, load_result, notify, save_request, sync_client
 from .store import redis_url as default_redis_url
 
 __all__ = ["CeleryRuntime", "ExecutionAlreadyExists"]
@@ -99,6 +99,24 @@ class CeleryRuntime:
         future: concurrent.futures.Future = _ResultFuture(self, arn)
         if self.mirror:
             tracked = _Tracked(sink)
+            future = tracked.future
+            with self._lock:
+                self._tracked[arn] = tracked
+        self._wake.set()
+        return future
+
+    def resume_execution(self, request: ExecutionRequest, persisted: list[dict],
+                         sink: ExecutionSink | None = None) -> concurrent.futures.Future | None:
+        """Take over an execution that Redis does not know (it ran on the embedded runtime, or Redis lost
+        its records) from its persisted history: a driver host resumes it as after a crash. None, and
+        nothing changes, when Redis has the execution already (its own hosts resume it)."""
+        arn = request.execution_arn
+        if not adopt_request(self.client, request, persisted, lease=time.time() + START_GRACE_S, mirror=self.mirror):
+            return None
+        future: concurrent.futures.Future = _ResultFuture(self, arn)
+        if self.mirror:
+            tracked = _Tracked(sink)
+            tracked.cursor = len(persisted)
             future = tracked.future
             with self._lock:
                 self._tracked[arn] = tracked

@@ -32,7 +32,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
-from .replay import START_TYPES, Replay, details_of
+from .replay import START_TYPES, Replay, details_of, recorded_results
 from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
 
@@ -88,6 +88,9 @@ class Driver:
         self.restarted: set[str] = set()
         self.restart_pending: dict[str, int] = {}
         self.replay: Replay | None = None
+        # from the history itself, for what Redis has no record of (an execution adopted from the database)
+        self.history_results: dict[int, dict] = {}
+        self.stamps: dict[int, float] = {}
         self.injecting = False
         self.reseed = False
         self.abort: tuple[str | None, str | None] | None = None
@@ -105,7 +108,8 @@ class Driver:
         self.wake = asyncio.Event()
         if not await self._load():
             return None
-        hooks = Hooks(invoke=self._invoke, sleep=self._sleep, on_event=self._on_event, task_token=self.token_for)
+        hooks = Hooks(invoke=self._invoke, sleep=self._sleep, sleep_until=self._sleep_until, on_event=self._on_event,
+                      task_token=self.token_for)
         execution = lifecycle.start(self.request, hooks)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             return await self._finish(execution)
@@ -149,6 +153,8 @@ class Driver:
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
         if self.all_events:
             self.replay = Replay(self.all_events)
+            self.history_results = recorded_results(self.all_events)
+            self.stamps = {e["id"]: float(e["timestamp"]) for e in self.all_events}
             log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
                      len(self.results))
             self._to_sink(self.all_events)  # the sink may have lost what it had not written yet
@@ -211,21 +217,33 @@ class Driver:
         self.pending.append(event)
         self.wake.set()
 
-    async def _sleep(self, seconds: float) -> None:
+    async def _sleep(self, seconds: float, until: float | None = None) -> None:
         last = _LAST.get()
         key = str(last[1]) if last is not None else ""
         deadline = self.sleeps.get(key)
         if deadline is None:
-            deadline = time.time() + seconds
+            if until is not None:
+                deadline = until
+            elif last is not None and self.replay is not None and last[1] in self.replay.matched:
+                deadline = self.stamps[last[1]] + seconds  # began before a restart: ends when it would have
+            else:
+                deadline = time.time() + seconds
             self.sleeps[key] = self.new_sleeps[key] = deadline
             self.wake.set()
         remaining = deadline - time.time()
         if remaining > 0:
             await asyncio.sleep(remaining)
 
+    async def _sleep_until(self, until: float) -> None:
+        await self._sleep(until - time.time(), until)
+
     async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         key = info["key"]
         record = self.results.get(key)
+        if record is None and self.history_results:  # ended before a restart, recorded only in the history
+            last = _LAST.get()
+            if last is not None and last[0]["type"] in START_TYPES and last[1] in self.replay.matched:
+                record = self.history_results.get(last[1])
         if record is not None and key + "#invoke" in self.results:
             self._resubmitted(key, info)
         if record is None:

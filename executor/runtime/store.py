@@ -196,6 +196,32 @@ def save_request(client: redis.Redis, request: ExecutionRequest, *, lease: float
                             json.dumps(record), arn, lease, "1" if mirror else "0"))
 
 
+_ADOPT_LUA = """
+if redis.call('exists', KEYS[1]) == 1 or redis.call('exists', KEYS[6]) == 1 then return 0 end
+redis.call('set', KEYS[1], ARGV[1])
+redis.call('del', KEYS[7])
+for i = 5, #ARGV do redis.call('rpush', KEYS[7], ARGV[i]) end
+redis.call('sadd', KEYS[2], ARGV[2])
+redis.call('zadd', KEYS[3], ARGV[3], ARGV[2])
+if ARGV[4] == '1' then redis.call('sadd', KEYS[4], ARGV[2]) end
+redis.call('rpush', KEYS[5], ARGV[2])
+return 1
+"""
+
+
+def adopt_request(client: redis.Redis, request: ExecutionRequest, events: list[dict], *, lease: float = 0.0,
+                  mirror: bool = False) -> bool:
+    """As :func:`save_request`, for an execution that ran elsewhere (the embedded runtime, or a Redis
+    that lost its records): its persisted history goes in first, so the driver resumes from it.
+    False, changing nothing, when Redis already has the execution (running or ended)."""
+    record = asdict(request)
+    record["secret"] = uuid.uuid4().hex
+    arn = request.execution_arn
+    return bool(client.eval(_ADOPT_LUA, 7, keys.x(arn, "req"), keys.RUNNING, keys.LEASES, keys.MIRROR, keys.STARTS,
+                            keys.x(arn, "result"), keys.x(arn, "ev"), json.dumps(record), arn, lease,
+                            "1" if mirror else "0", *[dumps_record(e) for e in events]))
+
+
 def load_request(record_text: str | bytes | None) -> tuple[ExecutionRequest, str] | None:
     if record_text is None:
         return None

@@ -1,6 +1,8 @@
 """Shared fixtures for the runtime tests: real Celery workers on a dedicated Redis database."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from .celery_support import TEST_REDIS_URL, Workers, make_app, redis_answers
@@ -40,3 +42,20 @@ def celery_runtime(celery_workers):
     runtime = CeleryRuntime(app=make_app(TEST_REDIS_URL), redis_url=TEST_REDIS_URL, mirror_history=True)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def bound():
+    """Bind handlers for one test under unique names; unbinds them after."""
+    from executor.resources.lambdas import handler, unbind
+
+    names = []
+
+    def bind(fn, name=None):
+        name = name or f"fn-{uuid.uuid4().hex[:8]}"
+        handler(name)(fn)
+        names.append(name)
+        return name
+    yield bind
+    for name in names:
+        unbind(name)

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from executor.resources.lambdas import handler, unbind
 from executor.runtime.base import ExecutionRequest
 from executor.runtime.embedded import EmbeddedRuntime, MemorySink
 
@@ -47,20 +46,6 @@ def execute(runtime, sink, definition, value=None, timeout=20):
     runtime.flush()
     return result, sink.events.get(req.execution_arn, [])
 
-
-@pytest.fixture
-def bound():
-    """Bind handlers for one test under unique names; unbinds them after."""
-    names = []
-
-    def bind(fn, name=None):
-        name = name or f"fn-{uuid.uuid4().hex[:8]}"
-        handler(name)(fn)
-        names.append(name)
-        return name
-    yield bind
-    for name in names:
-        unbind(name)
 
 
 # -- concurrency ---------------------------------------------------------------------------------

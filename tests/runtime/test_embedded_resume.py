@@ -16,7 +16,7 @@ import pytest
 
 from executor.runtime.embedded import EmbeddedRuntime, MemorySink
 
-from .test_embedded import bound, lambda_arn, request  # noqa: F401 (bound is a fixture)
+from .test_embedded import lambda_arn, request
 
 
 class Calls:

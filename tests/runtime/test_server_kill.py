@@ -68,37 +68,69 @@ def test_fifty_executions_survive_a_sigkill_of_the_whole_server(runtime, databas
                       SWITCHYARD_HANDLERS="examples.handlers,tests.runtime.celery_handlers")
     product.start()
     try:
-        sfn = product.sfn()
-        machine = sfn.create_state_machine(name="survivor", definition=json.dumps(DEFINITION),
-                                           roleArn=ROLE_ARN)["stateMachineArn"]
-
-        def start(i: int) -> str:
-            items = [{"ms": 100, "i": i * 10 + k} for k in range(3)]
-            return sfn.start_execution(stateMachineArn=machine, name=f"run-{i}",
-                                       input=json.dumps({"i": i, "items": items}))["executionArn"]
-
-        with ThreadPoolExecutor(8) as pool:
-            arns = list(pool.map(start, range(COUNT)))
-        time.sleep(1.0)  # some in the Task, some in the Wait
-        running = [e for e in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING",
-                                                  maxResults=100)["executions"]]
-        assert running, "every execution ended before the kill: the test would prove nothing"
-        product.kill()
-
+        arns = start_and_kill(product)
         product.start(fresh=False)
-        sfn = product.sfn()
-        status = wait_all(sfn, arns, timeout=90)
-        assert sorted(set(status.values())) == ["SUCCEEDED"], {a: s for a, s in status.items() if s != "SUCCEEDED"}
-        for i, arn in enumerate(arns):
-            events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            assert [e["id"] for e in events] == list(range(1, len(events) + 1)), arn
-            types = [e["type"] for e in events]
-            assert types[0] == "ExecutionStarted" and types.count("ExecutionStarted") == 1
-            assert types[-1] == "ExecutionSucceeded" and types.count("ExecutionSucceeded") == 1
-            assert [_entered(events, n) for n in ("Begin", "Work", "Pause", "Each", "Item", "End")] == [
-                1, 1, 1, 1, 3, 1], arn
-            output = json.loads(sfn.describe_execution(executionArn=arn)["output"])
-            assert output["work"] == {"slept": 400, "i": i}
-            assert [r["i"] for r in output["each"]] == [i * 10 + k for k in range(3)]
+        assert_all_succeeded_whole(product.sfn(), arns)
     finally:
         product.stop()
+
+
+def start_and_kill(product: Product) -> list[str]:
+    """Start the executions, kill every process of the product while they run; their ARNs."""
+    sfn = product.sfn()
+    machine = sfn.create_state_machine(name="survivor", definition=json.dumps(DEFINITION),
+                                       roleArn=ROLE_ARN)["stateMachineArn"]
+
+    def start(i: int) -> str:
+        items = [{"ms": 100, "i": i * 10 + k} for k in range(3)]
+        return sfn.start_execution(stateMachineArn=machine, name=f"run-{i}",
+                                   input=json.dumps({"i": i, "items": items}))["executionArn"]
+
+    with ThreadPoolExecutor(8) as pool:
+        arns = list(pool.map(start, range(COUNT)))
+    time.sleep(1.0)  # some in the Task, some in the Wait
+    running = sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING", maxResults=100)["executions"]
+    assert running, "every execution ended before the kill: the test would prove nothing"
+    product.kill()
+    return arns
+
+
+def assert_all_succeeded_whole(sfn, arns: list[str]) -> None:
+    status = wait_all(sfn, arns, timeout=90)
+    assert sorted(set(status.values())) == ["SUCCEEDED"], {a: s for a, s in status.items() if s != "SUCCEEDED"}
+    for i, arn in enumerate(arns):
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1)), arn
+        types = [e["type"] for e in events]
+        assert types[0] == "ExecutionStarted" and types.count("ExecutionStarted") == 1
+        assert types[-1] == "ExecutionSucceeded" and types.count("ExecutionSucceeded") == 1
+        assert [_entered(events, n) for n in ("Begin", "Work", "Pause", "Each", "Item", "End")] == [
+            1, 1, 1, 1, 3, 1], arn
+        output = json.loads(sfn.describe_execution(executionArn=arn)["output"])
+        assert output["work"] == {"slept": 400, "i": i}
+        assert [r["i"] for r in output["each"]] == [i * 10 + k for k in range(3)]
+
+
+@pytest.mark.celery
+def test_executions_the_embedded_runtime_left_are_taken_over_when_the_server_comes_back_with_redis(tmp_path):
+    """`make run` without Redis, killed; Redis is there on the next `make run`: the Celery runtime
+    adopts the executions from their histories (the embedded runtime never saw Redis)."""
+    if not redis_answers(URL):
+        pytest.skip(f"no Redis answers at {URL}")
+    handlers = "examples.handlers,tests.runtime.celery_handlers"
+    embedded = Product(tmp_path, redis_url=URL, runtime="embedded", SWITCHYARD_HANDLERS=handlers)
+    embedded.start()
+    try:
+        arns = start_and_kill(embedded)
+    finally:
+        embedded.stop()
+    celery = Product(tmp_path, redis_url=URL, runtime="celery", state_workers=2, SWITCHYARD_HANDLERS=handlers)
+    celery.start()  # a fresh Redis: it has never heard of these executions
+    try:
+        sfn = celery.sfn()
+        assert_all_succeeded_whole(sfn, arns)
+        assert {e["executionArn"] for e in sfn.list_executions(
+            stateMachineArn=sfn.describe_execution(executionArn=arns[0])["stateMachineArn"],
+            maxResults=100)["executions"]} == set(arns)
+    finally:
+        celery.stop()
