@@ -83,3 +83,27 @@ class LocalServer:
 
 def json_reply(status: int, value, **headers) -> tuple[int, dict, bytes]:
     return status, {"Content-Type": "application/json", **headers}, json.dumps(value).encode()
+
+
+class MotoServer:
+    """moto's AWS stand-in on 127.0.0.1 (``port`` or a free one), in a thread of this process."""
+
+    def __init__(self, port: int | None = None):
+        from moto.server import ThreadedMotoServer
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    def client(self, service: str, region: str = "us-east-1"):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def __enter__(self) -> MotoServer:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.stop()
