@@ -1,11 +1,12 @@
 from django.urls import path
 
-from designer.rest import apis, designer_apis, versions
+from designer.rest import apis, aws_apis, designer_apis, versions
 
 urlpatterns = [
     path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
     path("state-machines/<str:name>/", apis.StateMachineDetailApi.as_view(), name="state-machine-detail"),
     path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
+    path("state-machines/<str:name>/export/", aws_apis.StateMachineExportApi.as_view(), name="state-machine-export"),
     path("state-machines/<str:name>/versions/", versions.VersionListApi.as_view(), name="version-list"),
     path("state-machines/<str:name>/versions/<int:number>/", versions.VersionDetailApi.as_view(),
          name="version-detail"),
