@@ -15,6 +15,7 @@ urlpatterns = [
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
     path("executions/by-arn/", designer_apis.ExecutionByArnApi.as_view(), name="execution-by-arn"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
+    path("executions/<int:pk>/cost/", aws_apis.ExecutionCostApi.as_view(), name="execution-cost"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
     path("validate/", designer_apis.ValidateApi.as_view(), name="validate"),
     path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),
