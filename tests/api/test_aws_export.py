@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -163,3 +164,25 @@ def test_the_command_writes_a_template_for_a_saved_machine_or_a_file(api, tmp_pa
     source.write_text(json.dumps(EVERY_INTEGRATION))
     call_command("export_aws", "--file", str(source), "--format", "sam", "--out", str(out))
     assert "FlowStateMachine" in json.loads(out.read_text())["Resources"]
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.asl.json"))
+
+
+@pytest.mark.parametrize("fmt", ["sam", "cloudformation"])
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name.split(".")[0])
+def test_cfn_lint_accepts_every_examples_template(example, fmt):
+    if fmt == "sam":
+        pytest.importorskip("samtranslator", reason="cfn-lint needs aws-sam-translator for SAM templates")
+    template = export_template(name=example.name.split(".")[0], definition=example.read_text(), fmt=fmt)
+    assert lint(template) == []
+
+
+def test_the_ai_pipeline_examples_template_binds_its_model_bucket_table_and_queue():
+    example = next(p for p in EXAMPLES if p.name == "ai-document-pipeline.asl.json")
+    template = export_template(name="ai-document-pipeline", definition=example.read_text(), fmt="sam")
+    defaults = {p["Default"] for p in template["Parameters"].values()}
+    assert {"amazon.titan-embed-text-v2:0", "doc-classifier", "doc-inbox", "doc-results", "doc-events"} <= defaults
+    actions = {a for s in statements(template) for a in s["Action"]}
+    assert actions == {"s3:GetObject", "bedrock:InvokeModel", "sagemaker:InvokeEndpoint", "dynamodb:PutItem",
+                       "sqs:SendMessage"}
