@@ -59,3 +59,4 @@ def test_without_sync_the_task_returns_at_once_with_the_child_execution_arn(sfn,
     output = json.loads(done["output"])
     assert set(output) == {"ExecutionArn", "StartDate"}
     assert wait_for_end(sfn, output["ExecutionArn"])["status"] == "SUCCEEDED"
+
