@@ -158,3 +158,25 @@ def test_a_workflow_retries_and_catches_http_errors_by_their_aws_names():
     assert json.loads(result.output)["error"] == {"Error": "States.Http.StatusCode.404",
                                                   "Cause": json.dumps({"error": "no such order"})}
     assert [r.path for r in server.requests] == ["/orders/9", "/orders/9"]
+
+
+def test_a_jsonata_state_passes_its_arguments_and_reads_the_result():
+    with LocalServer(lambda r: json_reply(200, {"echo": r.json()})) as server:
+        definition = {"QueryLanguage": "JSONata", "StartAt": "Post", "States": {"Post": {
+            "Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+            "Arguments": {"ApiEndpoint": "{% $states.input.base & '/score' %}", "Method": "POST",
+                          "RequestBody": {"n": "{% $states.input.n * 2 %}"}},
+            "Output": "{% $states.result.ResponseBody.echo %}", "End": True}}}
+        runtime = EmbeddedRuntime()
+        try:
+            name = uuid.uuid4().hex
+            request = ExecutionRequest(
+                execution_arn=f"arn:aws:states:us-east-1:123456789012:execution:m:{name}",
+                state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m", state_machine_name="m",
+                name=name, definition=json.dumps(definition), input=json.dumps({"base": server.url, "n": 4}),
+                role_arn="arn:aws:iam::123456789012:role/r", start_time=time.time())
+            result = runtime.run_sync(request, MemorySink(), timeout=30)
+        finally:
+            runtime.close()
+    assert result.status == "SUCCEEDED", result
+    assert json.loads(result.output) == {"n": 8}
