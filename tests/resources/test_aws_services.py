@@ -149,3 +149,23 @@ def test_a_per_service_endpoint_overrides_the_general_one(moto, monkeypatch, tab
     monkeypatch.setenv("SWITCHYARD_AWS_ENDPOINT_URL_DYNAMODB", moto.url)
     assert call("arn:aws:states:::dynamodb:getItem", {"TableName": table, "Key": {"id": {"S": "x"}}})[
         "SdkHttpMetadata"]["HttpStatusCode"] == 200
+
+
+def test_publish_sends_a_json_message_as_text_to_the_topics_subscribers(aws, queue):
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    queue_arn = aws.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    result = call("arn:aws:states:::sns:publish", {"TopicArn": topic, "Message": {"doc": "a.txt"}})
+    assert result["MessageId"] and result["SdkHttpMetadata"]["HttpStatusCode"] == 200
+    body = aws.client("sqs").receive_message(QueueUrl=queue)["Messages"][0]["Body"]
+    assert json.loads(body) == {"doc": "a.txt"}
+    missing = failure("arn:aws:states:::sns:publish", {"TopicArn": topic + "-gone", "Message": "x"})
+    assert missing.error == "SNS.NotFoundException"
+
+
+def test_put_events_sends_each_detail_as_text(aws):
+    result = call("arn:aws:states:::events:putEvents", {"Entries": [
+        {"Source": "docs", "DetailType": "classified", "Detail": {"label": "invoice"}}]})
+    assert result["FailedEntryCount"] == 0 and len(result["Entries"]) == 1
