@@ -19,12 +19,12 @@ and calls the base resource, e.g. ``sqs:sendMessage`` with the token in the mess
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import json
 import os
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -243,17 +243,21 @@ def _sdk_metadata(result: dict) -> dict:
             "SdkResponseMetadata": {"RequestId": meta.get("RequestId") or str(uuid.uuid4())}}
 
 
-def _start_execution_sync(client, started: dict, pattern: str, context: InvocationContext) -> dict:
-    """Wait for the child execution; ``.sync:2`` gives its Output as JSON, ``.sync`` as text."""
-    while True:
-        if context.is_cancelled():
-            client.stop_execution(executionArn=started["executionArn"], error="States.Aborted",
-                                  cause="The parent execution stopped")
-            raise ResourceFailure("States.Aborted", "The parent execution stopped")
-        described = client.describe_execution(executionArn=started["executionArn"])
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(_SYNC_POLL_S)
+async def _start_execution_sync(client, started: dict, pattern: str) -> dict:
+    """Wait for the child execution, holding no thread between polls; ``.sync:2`` gives its Output
+    as JSON, ``.sync`` as text. Cancelled (a timeout, StopExecution), it stops the child as AWS does."""
+    loop = asyncio.get_running_loop()
+    arn = started["executionArn"]
+    try:
+        while True:
+            described = await loop.run_in_executor(None, lambda: client.describe_execution(executionArn=arn))
+            if described["status"] != "RUNNING":
+                break
+            await asyncio.sleep(_SYNC_POLL_S)
+    except asyncio.CancelledError:
+        loop.run_in_executor(None, lambda: client.stop_execution(
+            executionArn=arn, error="States.Aborted", cause="The parent execution's Task ended"))
+        raise
     model = client.meta.service_model.operation_model("DescribeExecution")
     result = _jsonable(described, model.output_shape, pascal=True)
     if pattern == "sync:2" and isinstance(result.get("Output"), str):
@@ -263,15 +267,21 @@ def _start_execution_sync(client, started: dict, pattern: str, context: Invocati
     return result
 
 
-def invoke_optimized(resource: str, parameters: Any, context: InvocationContext) -> Any:
+async def invoke_optimized(resource: str, parameters: Any, context: InvocationContext) -> Any:
     service, _, action = resource[len(PREFIX):].partition(":")
     action, _, pattern = action.partition(".")
     client_service, prefix, _actions = OPTIMIZED[service]
-    client = _client(client_service, _region(context))
-    result, model = _call(client, _operation(client, action), _optimized_parameters(service, parameters), prefix)
+    loop = asyncio.get_running_loop()
+
+    def request():
+        client = _client(client_service, _region(context))
+        return (client, *_call(client, _operation(client, action), _optimized_parameters(service, parameters),
+                               prefix))
+
+    client, result, model = await loop.run_in_executor(None, request)
     if service == "states":
         if pattern.startswith("sync"):
-            return _start_execution_sync(client, result, pattern, context)
+            return await _start_execution_sync(client, result, pattern)
         return _jsonable(result, model.output_shape, pascal=True)
     return {**_jsonable(result, model.output_shape), **_sdk_metadata(result)}
 

@@ -60,3 +60,16 @@ def test_without_sync_the_task_returns_at_once_with_the_child_execution_arn(sfn,
     assert set(output) == {"ExecutionArn", "StartDate"}
     assert wait_for_end(sfn, output["ExecutionArn"])["status"] == "SUCCEEDED"
 
+
+
+def test_a_parent_task_that_times_out_stops_its_child(sfn, make_state_machine, endpoint, monkeypatch):
+    monkeypatch.setenv("SWITCHYARD_AWS_ENDPOINT_URL_STEPFUNCTIONS", endpoint)
+    slow = make_state_machine("slow", definition=json.dumps(
+        {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 60, "End": True}}}))
+    arn = make_state_machine("impatient", definition=json.dumps({"StartAt": "Child", "States": {"Child": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn": slow}, "TimeoutSeconds": 1, "End": True}}}))
+    done = wait_for_end(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert (done["status"], done["error"]) == ("FAILED", "States.Timeout")
+    child = sfn.list_executions(stateMachineArn=slow)["executions"][0]
+    assert wait_for_end(sfn, child["executionArn"], timeout=10)["status"] == "ABORTED"
