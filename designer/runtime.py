@@ -50,4 +50,5 @@ def _create(name: str) -> Runtime:
         return CeleryRuntime(app=app, redis_url=settings.REDIS_URL)
     from executor.runtime.embedded import EmbeddedRuntime
 
-    return EmbeddedRuntime()
+    # Task tokens derive from the secret key, which outlives a restart: a resumed callback keeps its token.
+    return EmbeddedRuntime(secret=settings.SECRET_KEY)

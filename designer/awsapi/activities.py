@@ -1,7 +1,8 @@
 """Activities and callbacks: CreateActivity ... GetActivityTask, SendTaskSuccess/Failure/Heartbeat.
 
 Tokens and activity queues live in Redis (executor.runtime.activities), where the
-Celery runtime's drivers wait for them; without Redis these actions say so.
+Celery runtime's drivers wait for them; without Redis the activity actions say so. On the
+embedded runtime, callback Tasks wait in this process, so SendTask* answer them here.
 """
 from __future__ import annotations
 
@@ -62,18 +63,27 @@ def get_activity_task(params: dict[str, Any]) -> dict[str, Any]:
                  worker_name=params.get("workerName"), timeout=settings.SWITCHYARD_ACTIVITY_POLL_S)
 
 
+def _tokens():
+    """Who holds task tokens: the embedded runtime's board in this process, else Redis."""
+    from designer.runtime import get_runtime
+    from executor.runtime.embedded_callbacks import CallbackBoard
+
+    board = getattr(get_runtime(), "callbacks", None)
+    return board if isinstance(board, CallbackBoard) else _activities()
+
+
 def send_task_success(params: dict[str, Any]) -> dict[str, Any]:
     _check_output(params["output"])
-    return _call(_activities().send_task_success, task_token=params["taskToken"], output=params["output"])
+    return _call(_tokens().send_task_success, task_token=params["taskToken"], output=params["output"])
 
 
 def send_task_failure(params: dict[str, Any]) -> dict[str, Any]:
-    return _call(_activities().send_task_failure, task_token=params["taskToken"], error=params.get("error"),
+    return _call(_tokens().send_task_failure, task_token=params["taskToken"], error=params.get("error"),
                  cause=params.get("cause"))
 
 
 def send_task_heartbeat(params: dict[str, Any]) -> dict[str, Any]:
-    return _call(_activities().send_task_heartbeat, task_token=params["taskToken"])
+    return _call(_tokens().send_task_heartbeat, task_token=params["taskToken"])
 
 
 ACTIONS = {

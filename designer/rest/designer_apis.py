@@ -3,6 +3,7 @@ the palette's local resources, the examples, and an execution looked up by its A
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -44,21 +45,32 @@ class ValidateApi(APIView):
 
 class DesignerResourcesApi(APIView):
     """GET -> the palette's local resources: bound Lambda handlers, registered models and the
-    endpoint names bound to them."""
+    endpoint names bound to them, the Bedrock model ids bound locally (secrets left out) and
+    where AWS service Tasks go."""
 
     def get(self, request: Request) -> Response:
         from executor.inference import registry
         from executor.inference.settings import endpoint_bindings
+        from executor.resources import ResourceFailure
+        from executor.resources.aws_services import ENDPOINT_SETTING
+        from executor.resources.bedrock import model_bindings
         from executor.resources.lambdas import bound_functions
 
         try:
             endpoints = endpoint_bindings()
         except ValueError as exc:  # a malformed SWITCHYARD_ENDPOINTS: say so, keep the rest
             endpoints = {"error": str(exc)}
+        try:
+            bedrock = {model_id: {k: v for k, v in binding.items() if k != "api_key"}
+                       for model_id, binding in model_bindings().items()}
+        except ResourceFailure as exc:  # a malformed SWITCHYARD_BEDROCK_MODELS likewise
+            bedrock = {"error": exc.cause}
         return Response({
             "lambdas": bound_functions(),
             "models": registry.model_names(),
             "endpoints": endpoints,
+            "bedrock_models": bedrock,
+            "aws_endpoint": os.environ.get(ENDPOINT_SETTING) or None,
         })
 
 

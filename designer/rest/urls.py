@@ -1,11 +1,12 @@
 from django.urls import path
 
-from designer.rest import apis, designer_apis, versions
+from designer.rest import apis, aws_apis, designer_apis, versions
 
 urlpatterns = [
     path("state-machines/", apis.StateMachineListApi.as_view(), name="state-machine-list"),
     path("state-machines/<str:name>/", apis.StateMachineDetailApi.as_view(), name="state-machine-detail"),
     path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
+    path("state-machines/<str:name>/export/", aws_apis.StateMachineExportApi.as_view(), name="state-machine-export"),
     path("state-machines/<str:name>/versions/", versions.VersionListApi.as_view(), name="version-list"),
     path("state-machines/<str:name>/versions/<int:number>/", versions.VersionDetailApi.as_view(),
          name="version-detail"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("executions/", apis.ExecutionListApi.as_view(), name="execution-list"),
     path("executions/by-arn/", designer_apis.ExecutionByArnApi.as_view(), name="execution-by-arn"),
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
+    path("executions/<int:pk>/cost/", aws_apis.ExecutionCostApi.as_view(), name="execution-cost"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
     path("validate/", designer_apis.ValidateApi.as_view(), name="validate"),
     path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),

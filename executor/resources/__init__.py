@@ -105,7 +105,9 @@ def _load_builtin_invokers() -> None:
     _builtins_loaded = True
     import importlib
 
-    for name in ("lambdas", "sagemaker"):
+    # Earlier modules register first, so later ones win: aws_services forwards every aws-sdk ARN, and
+    # sagemaker (sagemakerruntime:invokeEndpoint) and bedrock answer theirs locally instead.
+    for name in ("aws_services", "lambdas", "sagemaker", "http", "bedrock"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a module not written yet, not a broken one

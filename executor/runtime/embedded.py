@@ -24,6 +24,7 @@ from executor.resources import InvocationContext, ResourceFailure, invoke
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+from .embedded_callbacks import CallbackBoard
 from .replay import START_TYPES, Replay, recorded_results
 
 __all__ = ["EmbeddedRuntime", "MemorySink"]
@@ -73,14 +74,10 @@ class _Running:
         self.abort: tuple[str | None, str | None] = (None, None)
 
 
-#: What the embedded runtime says of callbacks and activities, which it does not run.
-NO_CALLBACKS = ("The embedded runtime does not run callbacks (.waitForTaskToken) or activities: they "
-                "wait for another process to answer, which needs the Celery runtime. Start Redis (make run "
-                "then uses the Celery runtime) or set SWITCHYARD_RUNTIME=celery.")
-
-
-def _no_callbacks(_key: str) -> str:
-    raise StatesError("States.Runtime", NO_CALLBACKS)
+#: What the embedded runtime says of activities, which it does not run.
+NO_ACTIVITIES = ("The embedded runtime does not run activities: their workers poll from other processes, "
+                 "which needs the Celery runtime. Start Redis (make run then uses the Celery runtime) or set "
+                 "SWITCHYARD_RUNTIME=celery.")
 
 
 class EmbeddedRuntime:
@@ -88,7 +85,7 @@ class EmbeddedRuntime:
 
     name = "embedded"
 
-    def __init__(self, *, max_workers: int = 32):
+    def __init__(self, *, max_workers: int = 32, secret: str | None = None):
         self._loop = asyncio.new_event_loop()
         self._loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers,
                                                                                thread_name_prefix="sy-task"))
@@ -98,6 +95,8 @@ class EmbeddedRuntime:
         self._writer = threading.Thread(target=self._write_loop, name="sy-history-writer", daemon=True)
         self._writer.start()
         self._running: dict[str, _Running] = {}
+        #: callback Tasks' tokens; the AWS endpoint in this process answers them (send_task_*)
+        self.callbacks = CallbackBoard(self._loop, secret)
         self._closed = False
         atexit.register(self.close)
 
@@ -171,11 +170,14 @@ class EmbeddedRuntime:
                 running.flush_scheduled = True
                 self._loop.call_soon(self._flush, arn, running)
 
+        def task_token(key: str) -> str:
+            return self.callbacks.token_for(arn, key)
+
         if persisted:
-            hooks = _Resumed(persisted, self._invoke, on_event).hooks()
+            hooks = _Resumed(persisted, self._invoke, on_event, task_token).hooks()
             log.info("resuming %s from its history: %d events", arn, len(persisted))
         else:
-            hooks = Hooks(invoke=self._invoke, on_event=on_event, task_token=_no_callbacks)
+            hooks = Hooks(invoke=self._invoke, on_event=on_event, task_token=task_token)
         execution = lifecycle.start(request, hooks)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
@@ -188,6 +190,7 @@ class EmbeddedRuntime:
             outcome = await lifecycle.run_to_outcome(execution, lambda: execution.aborted(*running.abort))
         finally:
             self._running.pop(arn, None)
+            self.callbacks.forget_execution(arn)
         result = lifecycle.result_of(outcome)
         self._flush(arn, running)
         self._writes.put((sink, arn, None, result))
@@ -205,19 +208,34 @@ class EmbeddedRuntime:
             batch, running.pending = running.pending, []
             self._writes.put((running.sink, arn, batch, None))
 
-    @staticmethod
-    async def _invoke(resource: str, parameters: Any, info: dict) -> Any:
+    async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         if is_activity(resource):
-            _no_callbacks(info["key"])
+            raise StatesError("States.Runtime", NO_ACTIVITIES)
+        if resource.endswith(".waitForTaskToken"):
+            return await self._callback(resource, parameters, info)
         context = InvocationContext(
             execution_arn=info["execution_arn"], state_name=info["state_name"], attempt=info["attempt"],
-            timeout_seconds=info.get("timeout_seconds"), heartbeat_seconds=info.get("heartbeat_seconds"),
-            extra={"context": info.get("context")},
+            task_token=info.get("task_token"), timeout_seconds=info.get("timeout_seconds"),
+            heartbeat_seconds=info.get("heartbeat_seconds"), extra={"context": info.get("context")},
         )
         try:
             return await invoke(resource, parameters, context)
         except ResourceFailure as exc:
             raise StatesError(exc.error, exc.cause) from None
+
+    async def _callback(self, resource: str, parameters: Any, info: dict) -> Any:
+        """Call the base resource with the token, say TaskSubmitted, then wait for the answer."""
+        token = self.callbacks.token_for(info["execution_arn"], info["key"])
+        try:
+            submitted = await self._invoke(resource[: -len(".waitForTaskToken")], parameters,
+                                           {**info, "task_token": token})
+            info["submitted"](submitted)
+            record = await self.callbacks.wait(token, info.get("heartbeat_seconds"))
+        finally:
+            self.callbacks.forget(token)
+        if "error" in record:
+            raise StatesError(record.get("error"), record.get("cause"))
+        return record["ok"]
 
     # -- the writer thread ------------------------------------------------------------------
 
@@ -241,15 +259,15 @@ class EmbeddedRuntime:
 class _Resumed:
     """The hooks of an execution resumed from its persisted history (see resume_execution)."""
 
-    def __init__(self, persisted: list[dict], invoke, on_event):
+    def __init__(self, persisted: list[dict], invoke, on_event, task_token):
         self.replay = Replay(persisted)
         self.results = recorded_results(persisted)
         self.stamps = {e["id"]: float(e["timestamp"]) for e in persisted}
-        self.invoke, self.write = invoke, on_event
+        self.invoke, self.write, self.task_token = invoke, on_event, task_token
 
     def hooks(self) -> Hooks:
         return Hooks(invoke=self._invoke, sleep=self._sleep, sleep_until=self._sleep_until, on_event=self._on_event,
-                     task_token=_no_callbacks)
+                     task_token=self.task_token)
 
     def _on_event(self, event: dict) -> None:
         rid = event["id"]

@@ -25,9 +25,27 @@ def celery_redis():
 
 
 @pytest.fixture(scope="session")
-def celery_workers(celery_redis, tmp_path_factory):
+def aws_port() -> int:
+    """The port where ``moto_server`` listens when a test asks for it; the workers are told at start."""
+    from tests.resources.servers import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def moto_server(aws_port):
+    """moto's AWS stand-in at the address the workers forward AWS service Tasks to."""
+    from tests.resources.servers import MotoServer
+
+    with MotoServer(aws_port) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def celery_workers(celery_redis, tmp_path_factory, aws_port):
     """Two prefork workers of concurrency 2 on the ``states`` queue, shared by the session."""
-    workers = Workers(TEST_REDIS_URL, log_dir=tmp_path_factory.mktemp("celery-logs"))
+    workers = Workers(TEST_REDIS_URL, log_dir=tmp_path_factory.mktemp("celery-logs"),
+                      SWITCHYARD_AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}")
     try:
         workers.start(count=2, concurrency=2)
         yield workers

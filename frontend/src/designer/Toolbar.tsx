@@ -39,6 +39,9 @@ export default function Toolbar({ name, dirty, canUndo, canRedo, on }: Props) {
           <button onClick={on.exportJson}>ASL JSON (as saved)</button>
           <button onClick={on.exportSvg}>Diagram as SVG</button>
           <button onClick={on.exportPng}>Diagram as PNG</button>
+          <a href={`/api/state-machines/${encodeURIComponent(name)}/export/?format=sam`} download
+             title="The saved definition, its local bindings as parameters, least-privilege policies">AWS SAM template (as saved)</a>
+          <a href={`/api/state-machines/${encodeURIComponent(name)}/export/?format=cloudformation`} download>CloudFormation template (as saved)</a>
         </div>
       </details>
       <button onClick={() => on.dialog("versions")}>Versions</button>
