@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from designer import selectors, services, version_selectors
+from designer import selectors, services, testing_services, version_selectors
 from designer.awsapi.paging import page_of, page_position, page_size
 from designer.awsapi.shapes import (
     execution_description,
@@ -14,6 +14,7 @@ from designer.awsapi.shapes import (
     state_machine_description,
 )
 from designer.errors import ResourceNotFound, ValidationException
+from executor.resources.mocks import split_test_case
 
 __all__ = ["ACTIONS"]
 
@@ -23,9 +24,15 @@ def _include_data(params: dict[str, Any]) -> bool:
 
 
 def _start_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The state machine (or the version, or the alias, its ARN names) and what the execution starts with."""
-    target = version_selectors.target_get(arn=params["stateMachineArn"])
+    """The state machine (or the version, or the alias, its ARN names) and what the execution starts with.
+
+    As in Step Functions Local, ``<stateMachineArn>#<TestCase>`` runs the test case of the mock
+    configuration; the state machine's stored fault plan and clock apply either way."""
+    arn, test_case = split_test_case(params["stateMachineArn"])
+    target = version_selectors.target_get(arn=arn)
+    local = testing_services.local_settings_for(state_machine=target.state_machine, test_case=test_case)
     return {
+        "local": local,
         "state_machine": target.state_machine,
         "version": target.version,
         "alias": target.alias,

@@ -76,7 +76,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
         try:
             if self.machine.timeout_seconds:
                 output = await asyncio.wait_for(self.run_machine(self.machine, self.info.input, frame),
-                                                self.machine.timeout_seconds)
+                                                self.hooks.timeout_seconds(self.machine.timeout_seconds))
             else:
                 output = await self.run_machine(self.machine, self.info.input, frame)
         except asyncio.TimeoutError:

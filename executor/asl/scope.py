@@ -40,6 +40,8 @@ class Hooks:
     max_events: int = 25000
     # The token a callback or activity task waits on, from its replay key (``$$.Task.Token``).
     task_token: Callable[[str], str] | None = None
+    # How many real seconds a timeout of so many seconds lasts (a virtual clock shortens them).
+    timeout_seconds: Callable[[float], float] = float
 
 
 @dataclass(frozen=True)

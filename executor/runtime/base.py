@@ -22,6 +22,8 @@ class ExecutionRequest:
     role_arn: str
     start_time: float  # epoch seconds
     type: str = "STANDARD"  # or EXPRESS
+    # Local-test settings, JSON: {"testCase": ..., "faults": ..., "clock": ...} (docs/testing.md)
+    local: dict | None = None
 
 
 @dataclass

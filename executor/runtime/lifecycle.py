@@ -10,11 +10,14 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Callable
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
+from executor.resources.intercept import intercept
 
 from .base import ExecutionRequest, ExecutionResult
+from .clock import VirtualClock, clock_factor
 
 __all__ = ["execution_info", "machine_for", "start", "run_to_outcome", "failed", "result_of", "STATES_RUNTIME"]
 
@@ -48,10 +51,23 @@ def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
     parses, say): it fails loudly, with the reason, and nothing else is lost."""
     try:
-        return Execution(machine_for(request), execution_info(request), hooks)
+        return Execution(machine_for(request), execution_info(request), local_hooks(request, hooks))
     except Exception as exc:
         log.exception("cannot start %s", request.execution_arn)
         return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
+
+
+def local_hooks(request: ExecutionRequest, hooks: Hooks) -> Hooks:
+    """``hooks`` behind the request's local-test settings: a virtual clock, then mocks and faults
+    in front of the runtime's invoke (so a mocked Task never reaches a real resource)."""
+    local = request.local
+    if not local:
+        return hooks
+    factor = clock_factor(local.get("clock"))
+    if factor is not None:
+        clock = VirtualClock(factor, hooks.sleep, hooks.now)
+        hooks = replace(hooks, sleep=clock.sleep, now=clock.now, timeout_seconds=clock.timeout_seconds)
+    return replace(hooks, invoke=intercept(hooks.invoke, hooks.sleep, local))
 
 
 async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:
