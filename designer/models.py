@@ -129,6 +129,8 @@ class Execution(models.Model):
     local = models.JSONField(default=dict, blank=True)
     redrive_count = models.PositiveIntegerField(default=0)
     redrive_date = models.DateTimeField(null=True, blank=True)
+    # What completed, by position, when the execution did not succeed: a redrive resumes from it.
+    checkpoints = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

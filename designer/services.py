@@ -239,7 +239,7 @@ def _new_execution(
     )
 
 
-def _request(execution: Execution) -> ExecutionRequest:
+def _request(execution: Execution, redrive: dict | None = None) -> ExecutionRequest:
     sm = execution.state_machine
     role_arn = sm.role_arn
     if execution.state_machine_version_arn:  # a version runs with the role it was published with
@@ -249,6 +249,7 @@ def _request(execution: Execution) -> ExecutionRequest:
         execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
         name=execution.name, definition=execution.definition, input=execution.input,
         role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type, local=execution.local or None,
+        redrive=redrive,
     )
 
 

@@ -12,6 +12,7 @@ from .scope import (
     Fatal,
     Frame,
     Scope,
+    checkpoint_position,
     coerce_number,
     gather_fail_fast,
     jayway,
@@ -32,7 +33,7 @@ class ConcurrencyMixin:
         base = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
         frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}")
                   for i in range(len(state.branches))]
-        tasks = [asyncio.ensure_future(self.run_machine(branch, value, f))
+        tasks = [asyncio.ensure_future(self.run_thread(branch, value, f))
                  for branch, f in zip(state.branches, frames)]
         try:
             results = await gather_fail_fast(tasks)
@@ -76,6 +77,11 @@ class ConcurrencyMixin:
                                    {} if distributed else dict(frame.variables),
                                    {"Index": index, "Value": item},
                                    f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
+                if self.hooks.completed is not None:
+                    done = self.hooks.completed(checkpoint_position(item_frame.path))
+                    if done is not None:  # a redrive runs again only the iterations that did not succeed
+                        results[index] = done.get("output")
+                        return
                 if state.item_selector is not None:
                     item_scope = Scope(self, state.name, scope.entered, item_frame)
                     if state.query_language == JSONATA:
@@ -89,7 +95,7 @@ class ConcurrencyMixin:
                                               {"index": index, "name": state.name})
                 try:
                     try:
-                        results[index] = await self.run_machine(state.processor, value, item_frame)
+                        results[index] = await self.run_thread(state.processor, value, item_frame)
                     except Fatal as fatal:
                         if not distributed:
                             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ class Hooks:
     task_token: Callable[[str], str] | None = None
     # How many real seconds a timeout of so many seconds lasts (a virtual clock shortens them).
     timeout_seconds: Callable[[float], float] = float
+    # Redrive: what an earlier run of this execution completed, by position (None: run it), and
+    # where each completed state, iteration and branch is reported as it completes.
+    completed: Callable[[str], dict | None] | None = None
+    on_checkpoint: Callable[[str, dict], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class ExecutionInfo:
     role_arn: str
     start_time: float
     input: Any
+    redrive_count: int = 0
+    # A redriven run continues its history after this event (ExecutionRedriven); 0: a fresh run.
+    resume_after: int = 0
 
 
 @dataclass
@@ -109,6 +117,15 @@ def state_random() -> random.Random:
 def state_uuid() -> str:
     """A version-4 UUID drawn from :func:`state_random` (so the same on replay)."""
     return str(uuid.UUID(int=state_random().getrandbits(128), version=4))
+
+
+def checkpoint_position(path: str) -> str:
+    """A thread or state position without retry attempts (``/Each@1:2[3]/Call@1`` ->
+    ``/Each@1[3]/Call@1``): a redriven run retries from the start, yet finds what completed."""
+    return _ATTEMPT.sub(r"\1", path)
+
+
+_ATTEMPT = re.compile(r"(@\d+):\d+")
 
 
 def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:

@@ -76,7 +76,7 @@ def _details(event: dict) -> Any:
 class _Replay:
     """Matches re-emitted events to the persisted ones; maps the interpreter's ids to persisted ids."""
 
-    def __init__(self, persisted: list[dict]):
+    def __init__(self, persisted: list[dict], base: int = 0):
         self.exact: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
         self.loose: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
         for event in persisted:
@@ -85,7 +85,7 @@ class _Replay:
             self.loose[sig].append(event["id"])
         self.unmatched = len(persisted)
         self.matched: set[int] = set()
-        self.idmap: dict[int, int] = {0: 0}
+        self.idmap: dict[int, int] = {0: 0, base: base}  # a redriven run follows its ExecutionRedriven
         self.next_id = max((e["id"] for e in persisted), default=0) + 1
 
     def _take(self, queue: collections.deque | None) -> int | None:
@@ -206,14 +206,14 @@ class Driver:
         self.dispatched = {k.decode(): v.decode() for k, v in disp.items()}
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
         if self.all_events:
-            self.replay = _Replay(self.all_events)
+            self.replay = _Replay(self.all_events, base=(self.request.redrive or {}).get("after", 0))
             log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
                      len(self.results))
             self._to_sink(self.all_events)  # the sink may have lost what it had not written yet
         return True
 
     async def _finish(self, outcome: Outcome) -> ExecutionResult:
-        result = lifecycle.result_of(outcome)
+        result = lifecycle.result_of(outcome, getattr(self, "execution", None))
         await self._write_until_done(self._write_batch)  # every event lands before the result
         if self.to_revoke:
             await self.loop.run_in_executor(None, self.revoke, self.to_revoke)

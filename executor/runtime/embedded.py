@@ -164,7 +164,7 @@ class EmbeddedRuntime:
             outcome = await lifecycle.run_to_outcome(execution, lambda: execution.aborted(*running.abort))
         finally:
             self._running.pop(arn, None)
-        result = lifecycle.result_of(outcome)
+        result = lifecycle.result_of(outcome, execution)
         self._flush(arn, running)
         self._writes.put((sink, arn, None, result))
         return result

@@ -32,6 +32,7 @@ def execution_info(request: ExecutionRequest) -> ExecutionInfo:
         execution_arn=request.execution_arn, name=request.name, state_machine_arn=request.state_machine_arn,
         state_machine_name=request.state_machine_name, role_arn=request.role_arn, start_time=request.start_time,
         input=json.loads(request.input) if request.input not in (None, "") else {},
+        redrive_count=(request.redrive or {}).get("count", 0), resume_after=(request.redrive or {}).get("after", 0),
     )
 
 
@@ -51,7 +52,12 @@ def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
     parses, say): it fails loudly, with the reason, and nothing else is lost."""
     try:
-        return Execution(machine_for(request), execution_info(request), local_hooks(request, hooks))
+        checkpoints = dict((request.redrive or {}).get("checkpoints") or {})
+        hooks = replace(local_hooks(request, hooks), on_checkpoint=checkpoints.__setitem__,
+                        completed=checkpoints.get if request.redrive else None)
+        execution = Execution(machine_for(request), execution_info(request), hooks)
+        execution.checkpoints = checkpoints
+        return execution
     except Exception as exc:
         log.exception("cannot start %s", request.execution_arn)
         return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
@@ -88,10 +94,13 @@ def failed(execution: Execution, error: str, cause: str) -> Outcome:
     return Outcome("FAILED", error=error, cause=cause)
 
 
-def result_of(outcome: Outcome) -> ExecutionResult:
+def result_of(outcome: Outcome, execution: Execution | None = None) -> ExecutionResult:
+    """The result to record; one that did not succeed keeps what completed, so it can be redriven."""
+    succeeded = outcome.status == "SUCCEEDED"
+    checkpoints = getattr(execution, "checkpoints", None) if not succeeded else None
     return ExecutionResult(
-        status=outcome.status, output=dumps(outcome.output) if outcome.status == "SUCCEEDED" else None,
-        error=outcome.error, cause=outcome.cause, stop_time=time.time(),
+        status=outcome.status, output=dumps(outcome.output) if succeeded else None,
+        error=outcome.error, cause=outcome.cause, stop_time=time.time(), checkpoints=checkpoints,
     )
 
 
