@@ -14,6 +14,7 @@ Lambda function ARNs).
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Awaitable, Callable
 
 from executor.asl import StatesError
@@ -21,7 +22,7 @@ from executor.asl import StatesError
 from .faults import INJECTED, check_fault_plan, faults_for
 from .mocks import TestCase
 
-__all__ = ["intercept", "Invoke"]
+__all__ = ["intercept", "intercept_token", "Invoke"]
 
 Invoke = Callable[[str, Any, dict], Awaitable[Any]]
 
@@ -59,3 +60,21 @@ def intercept(invoke: Invoke, sleep: Callable[[float], Awaitable[None]], local: 
         return await invoke(resource, parameters, info)
 
     return local_invoke
+
+
+def intercept_token(task_token: Callable[[str], str] | None, local: dict | None) -> Callable[[str], str] | None:
+    """The task-token hook behind a test case: a mocked callback or activity Task gets a made-up token
+    (as Step Functions Local does) and no runtime is asked for one (the embedded runtime has none)."""
+    mocked = set((local or {}).get("testCase", {}).get("states", {})) if local else set()
+    if not mocked:
+        return task_token
+
+    def token(key: str) -> str:
+        state = key.rsplit("/", 1)[-1].rsplit("@", 1)[0]
+        if state in mocked:
+            return hashlib.sha256(f"mocked-task-token|{key}".encode()).hexdigest()
+        if task_token is None:
+            raise StatesError("States.Runtime", "This runtime hands out no task tokens")
+        return task_token(key)
+
+    return token

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Callable
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
-from executor.resources.intercept import intercept
+from executor.resources.intercept import intercept, intercept_token
 
 from .base import ExecutionRequest, ExecutionResult
 from .clock import VirtualClock, clock_factor
@@ -73,7 +73,8 @@ def local_hooks(request: ExecutionRequest, hooks: Hooks) -> Hooks:
     if factor is not None:
         clock = VirtualClock(factor, hooks.sleep, hooks.now)
         hooks = replace(hooks, sleep=clock.sleep, now=clock.now, timeout_seconds=clock.timeout_seconds)
-    return replace(hooks, invoke=intercept(hooks.invoke, hooks.sleep, local))
+    return replace(hooks, invoke=intercept(hooks.invoke, hooks.sleep, local),
+                   task_token=intercept_token(hooks.task_token, local))
 
 
 async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:

@@ -96,3 +96,15 @@ def test_fault_draws_depend_on_the_seed_and_the_position_only():
     assert 5 < sum(draws) < 35
     other = {**plan, "seed": 4}
     assert draws != [bool(faults_for(other, "A", f"/A@1:{attempt}")) for attempt in range(40)]
+
+
+def test_a_mocked_callback_task_answers_at_once_on_the_embedded_runtime(runtime):
+    definition = {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "ask-a-human", "Payload": {"token.$": "$$.Task.Token"}}, "End": True}}}
+    local = {"testCase": case({"Approve": {"0": {"Return": {"approved": True}}}})}
+    result, events = execute(runtime, definition, {}, local)
+    assert result.status == "SUCCEEDED", result
+    assert json.loads(result.output) == {"approved": True}
+    scheduled = next(e for e in events if e["type"] == "TaskScheduled")
+    assert len(json.loads(scheduled["taskScheduledEventDetails"]["parameters"])["Payload"]["token"]) == 64
