@@ -52,9 +52,10 @@ def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
     parses, say): it fails loudly, with the reason, and nothing else is lost."""
     try:
-        checkpoints = dict((request.redrive or {}).get("checkpoints") or {})
-        hooks = replace(local_hooks(request, hooks), on_checkpoint=checkpoints.__setitem__,
-                        completed=checkpoints.get if request.redrive else None)
+        # What completes is recorded for a later redrive (STANDARD executions only, as on AWS).
+        checkpoints = dict((request.redrive or {}).get("checkpoints") or {}) if request.type == "STANDARD" else None
+        hooks = replace(local_hooks(request, hooks), on_checkpoint=checkpoints.__setitem__ if checkpoints is not None
+                        else None, completed=checkpoints.get if request.redrive and checkpoints is not None else None)
         execution = Execution(machine_for(request), execution_info(request), hooks)
         execution.checkpoints = checkpoints
         return execution

@@ -167,3 +167,15 @@ def test_a_jsonata_task_shows_its_arguments_and_result(sfn):
     assert json.loads(data["result"]) == LAMBDA_RESULT
     assert json.loads(data["variables"]) == {"last": 42}
     assert json.loads(answer["output"]) == 84
+
+
+def test_a_fail_state_fails_with_its_error_and_cause(sfn):
+    answer = run_test_state(sfn, {"Type": "Fail", "Error": "Order.Invalid", "CausePath": "$.order.sku"})
+    assert (answer["status"], answer["error"], answer["cause"]) == ("FAILED", "Order.Invalid", "A1")
+
+
+def test_a_pass_state_shows_its_result_placed_by_result_path(sfn):
+    state = {"Type": "Pass", "Result": {"checked": True}, "ResultPath": "$.check", "Next": "Charge"}
+    answer = run_test_state(sfn, state, inspectionLevel="DEBUG")
+    assert json.loads(answer["inspectionData"]["afterResultPath"]) == {**ORDER, "check": {"checked": True}}
+    assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", "Charge")
