@@ -12,7 +12,6 @@ from .scope import (
     Fatal,
     Frame,
     Scope,
-    checkpoint_position,
     coerce_number,
     gather_fail_fast,
     jayway,
@@ -31,7 +30,8 @@ class ConcurrencyMixin:
         log, frame = scope.frame.log, scope.frame
         frame.last = log.add("ParallelStateStarted", frame.last, None)
         base = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
-        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}")
+        position = f"{frame.position}/{state.name}@{scope.visit}"
+        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}", f"{position}#{i}")
                   for i in range(len(state.branches))]
         tasks = [asyncio.ensure_future(self.run_thread(branch, value, f))
                  for branch, f in zip(state.branches, frames)]
@@ -76,9 +76,10 @@ class ConcurrencyMixin:
                 item_frame = Frame(0 if distributed else frame.last, item_log,
                                    {} if distributed else dict(frame.variables),
                                    {"Index": index, "Value": item},
-                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
+                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]",
+                                   f"{frame.position}/{state.name}@{scope.visit}[{index}]")
                 if self.hooks.completed is not None:
-                    done = self.hooks.completed(checkpoint_position(item_frame.path))
+                    done = self.hooks.completed(item_frame.position)
                     if done is not None:  # a redrive runs again only the iterations that did not succeed
                         results[index] = done.get("output")
                         return

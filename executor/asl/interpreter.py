@@ -31,7 +31,6 @@ from .scope import (
     Outcome,
     Scope,
     assign_variables,
-    checkpoint_position,
     enter_state_random,
     iso_time,
     jayway,
@@ -136,9 +135,9 @@ class Execution(StepsMixin, ConcurrencyMixin):
         log = frame.log
         stype = state.type
         visit = frame.visit(state.name)
-        position = f"{frame.path}/{state.name}@{visit}"
+        position = f"{frame.position}/{state.name}@{visit}"
         if self.hooks.completed is not None:
-            done = self.hooks.completed(checkpoint_position(position))
+            done = self.hooks.completed(position)
             if done is not None:  # a redriven run: an earlier run completed this state
                 frame.variables.clear()
                 frame.variables.update(done.get("variables") or {})
@@ -192,12 +191,12 @@ class Execution(StepsMixin, ConcurrencyMixin):
             record = {"next": next_state, "output": output}
             if frame.variables:
                 record["variables"] = dict(frame.variables)
-            self.hooks.on_checkpoint(checkpoint_position(position), record)
+            self.hooks.on_checkpoint(position, record)
         return next_state, output
 
     async def run_thread(self, machine: StateMachine, value: Any, frame: Frame) -> Any:
         """Run a branch or an iteration; one an earlier run completed answers with its output (redrive)."""
-        position = checkpoint_position(frame.path)
+        position = frame.position
         if self.hooks.completed is not None:
             done = self.hooks.completed(position)
             if done is not None:

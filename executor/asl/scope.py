@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import random
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -82,15 +81,17 @@ class Fatal(Exception):
 class Frame:
     """One thread of control: the top level, a branch or an iteration."""
 
-    __slots__ = ("last", "variables", "map_item", "log", "path", "visits")
+    __slots__ = ("last", "variables", "map_item", "log", "path", "visits", "position")
 
     def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None,
-                 path: str = ""):
+                 path: str = "", position: str = ""):
         self.last = last
         self.log = log  # a distributed Map's iterations are child executions with their own history
         self.variables = variables if variables is not None else {}
         self.map_item = map_item
-        self.path = path  # where this thread sits: "" at the top, "/Map[3]", "/Par#1/Inner[0]"...
+        self.path = path  # where this thread sits: "" at the top, "/Map@1:0[3]", "/Par@1:0#1/Inner@1:0[0]"...
+        # The same without retry attempts ("/Map@1[3]"): what a redrive finds completed work by.
+        self.position = position
         self.visits: dict[str, int] = {}
 
     def visit(self, state_name: str) -> int:
@@ -117,15 +118,6 @@ def state_random() -> random.Random:
 def state_uuid() -> str:
     """A version-4 UUID drawn from :func:`state_random` (so the same on replay)."""
     return str(uuid.UUID(int=state_random().getrandbits(128), version=4))
-
-
-def checkpoint_position(path: str) -> str:
-    """A thread or state position without retry attempts (``/Each@1:2[3]/Call@1`` ->
-    ``/Each@1[3]/Call@1``): a redriven run retries from the start, yet finds what completed."""
-    return _ATTEMPT.sub(r"\1", path)
-
-
-_ATTEMPT = re.compile(r"(@\d+):\d+")
 
 
 def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:
