@@ -3,6 +3,8 @@ StartExecution on ``<stateMachineArn>#<TestCase>``."""
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
@@ -230,3 +232,18 @@ def test_a_malformed_mock_configuration_is_refused_with_the_reason(sfn, make_sta
     with pytest.raises(sfn.exceptions.ClientError) as raised:
         sfn.start_execution(stateMachineArn=f"{arn}#T")
     assert "must run from 0" in raised.value.response["Error"]["Message"]
+
+
+def test_the_rest_api_starts_a_test_case_and_reads_the_file_again_when_it_changes(sfn, make_state_machine,
+                                                                                mock_config, api):
+    mock_config(DOC_CONFIG)
+    make_state_machine("LambdaSQSIntegration", DOC_MACHINE)
+    answer = api.post("/api/state-machines/LambdaSQSIntegration/executions/", {"test_case": "HappyPath"})
+    assert answer.status_code == 201, answer.content
+    assert json.loads(wait_for_end(sfn, answer.json()["arn"])["output"]) == SQS_OK
+    changed = json.loads(json.dumps(DOC_CONFIG))
+    changed["MockedResponses"]["MockedSQSSuccess"]["0"]["Return"] = {"MessageId": "changed"}
+    path = mock_config(changed)
+    os.utime(path, (time.time() + 5, time.time() + 5))  # a new mtime even within the same second
+    answer = api.post("/api/state-machines/LambdaSQSIntegration/executions/", {"test_case": "HappyPath"})
+    assert json.loads(wait_for_end(sfn, answer.json()["arn"])["output"]) == {"MessageId": "changed"}
