@@ -205,6 +205,9 @@ SWITCHYARD_ACTIVITY_POLL_S = float(os.environ.get("SWITCHYARD_ACTIVITY_POLL_S") 
 SWITCHYARD_API_TOKEN = os.environ.get("SWITCHYARD_API_TOKEN", "")
 # StartSyncExecution waits at most this long (AWS: 5 minutes for EXPRESS).
 SWITCHYARD_SYNC_TIMEOUT_S = float(os.environ.get("SWITCHYARD_SYNC_TIMEOUT_S") or 300)
+# Step Functions Local's mock configuration file: StartExecution on "<stateMachineArn>#<TestCase>"
+# answers that test case's mocked states from it (docs/testing.md).
+SFN_MOCK_CONFIG = os.environ.get("SFN_MOCK_CONFIG", "")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ __all__ = [
     "StateMachineTypeNotSupported",
     "ExecutionAlreadyExists",
     "ExecutionDoesNotExist",
+    "ExecutionNotRedrivable",
     "MissingRequiredParameter",
     "ResourceNotFound",
     "TooManyTags",
@@ -75,6 +76,10 @@ class ExecutionAlreadyExists(ServiceError):
 
 class ExecutionDoesNotExist(ServiceError):
     code = "ExecutionDoesNotExist"
+
+
+class ExecutionNotRedrivable(ServiceError):
+    code = "ExecutionNotRedrivable"
 
 
 class MissingRequiredParameter(ServiceError):

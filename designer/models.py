@@ -29,6 +29,8 @@ class StateMachine(models.Model):
     layout = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=dict, blank=True)
     revision_id = models.CharField(max_length=64, blank=True, default="")
+    # Local-test settings kept beside the definition, never in it: {"faults": ..., "clock": ...}.
+    local_settings = models.JSONField(default=dict, blank=True)
     # The highest version number ever published: like AWS, a deleted version's number is not reused.
     last_version_number = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
@@ -123,6 +125,12 @@ class Execution(models.Model):
     # or alias may be deleted while its executions remain, as on AWS.
     state_machine_version_arn = models.CharField(max_length=300, blank=True, default="")
     state_machine_alias_arn = models.CharField(max_length=300, blank=True, default="")
+    # What the execution was started with to test it locally: {"testCase", "faults", "clock"}.
+    local = models.JSONField(default=dict, blank=True)
+    redrive_count = models.PositiveIntegerField(default=0)
+    redrive_date = models.DateTimeField(null=True, blank=True)
+    # What completed, by position, when the execution did not succeed: a redrive resumes from it.
+    checkpoints = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

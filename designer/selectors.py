@@ -73,10 +73,10 @@ def execution_get(*, arn: str) -> Execution:
 
 def execution_list(
     *, state_machine: StateMachine | None = None, status: str | None = None,
-    version_arn: str | None = None, alias_arn: str | None = None,
+    version_arn: str | None = None, alias_arn: str | None = None, redriven: bool | None = None,
 ) -> QuerySet[Execution]:
-    """Return executions, newest first, optionally of one state machine, one status, and started
-    through one version or one alias (by ARN)."""
+    """Return executions, newest first, optionally of one state machine, one status, started
+    through one version or one alias (by ARN), and redriven or not."""
     executions = Execution.objects.select_related("state_machine").order_by("-start_date", "-id")
     if state_machine is not None:
         executions = executions.filter(state_machine=state_machine)
@@ -86,6 +86,8 @@ def execution_list(
         executions = executions.filter(state_machine_version_arn=version_arn)
     if alias_arn:
         executions = executions.filter(state_machine_alias_arn=alias_arn)
+    if redriven is not None:
+        executions = executions.filter(redrive_count__gt=0) if redriven else executions.filter(redrive_count=0)
     return executions
 
 

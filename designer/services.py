@@ -218,7 +218,7 @@ def _check_input(input: str | None) -> str:
 
 def _new_execution(
     *, state_machine: StateMachine, name: str | None, input: str, trace_header: str,
-    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None, local: dict | None = None,
 ) -> Execution:
     """Return an unsaved execution of the state machine, or of ``version`` / a version ``alias`` picks."""
     name = name if name is not None else str(uuid.uuid4())
@@ -236,11 +236,11 @@ def _new_execution(
         input=input, trace_header=trace_header or "", start_date=timezone.now(),
         status=ExecutionStatus.RUNNING,
         state_machine_version_arn=version.arn if version is not None else "",
-        state_machine_alias_arn=alias.arn if alias is not None else "",
+        state_machine_alias_arn=alias.arn if alias is not None else "", local=local or {},
     )
 
 
-def _request(execution: Execution) -> ExecutionRequest:
+def _request(execution: Execution, redrive: dict | None = None) -> ExecutionRequest:
     sm = execution.state_machine
     role_arn = sm.role_arn
     if execution.state_machine_version_arn:  # a version runs with the role it was published with
@@ -249,25 +249,27 @@ def _request(execution: Execution) -> ExecutionRequest:
     return ExecutionRequest(
         execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
         name=execution.name, definition=execution.definition, input=execution.input,
-        role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type,
+        role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type, local=execution.local or None,
+        redrive=redrive,
     )
 
 
 def execution_start(
     *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = "",
-    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None, local: dict | None = None,
 ) -> tuple[Execution, bool]:
     """Start an execution in the background; return ``(execution, started)``.
 
     It runs the state machine's definition, or that of ``version``, or that of the version
     ``alias`` picks by weight (the execution records the version's and alias's ARNs).
+    ``local`` holds local-test settings (``designer.testing_services.local_settings_for``).
     Like AWS, the same name and input as a RUNNING execution returns that execution
     (``started`` False); a name already used otherwise raises ExecutionAlreadyExists.
     Also raises InvalidName, InvalidExecutionInput and ValidationException.
     """
     text = _check_input(input)
     execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header,
-                               version=version, alias=alias)
+                               version=version, alias=alias, local=local)
     runtime = get_runtime()
     execution.runtime = runtime.name
     try:
@@ -294,7 +296,7 @@ def _start_in_runtime(runtime, request: ExecutionRequest) -> None:
 
 def execution_start_sync(
     *, state_machine: StateMachine, name: str | None = None, input: str | None = None, trace_header: str = "",
-    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None,
+    version: StateMachineVersion | None = None, alias: StateMachineAlias | None = None, local: dict | None = None,
 ) -> tuple[Execution, ExecutionResult]:
     """Run an EXPRESS execution (of ``version`` or ``alias`` as in execution_start) to its end;
     return the saved execution and the runtime's result.
@@ -305,7 +307,7 @@ def execution_start_sync(
         raise StateMachineTypeNotSupported("This operation is not supported by this type of state machine")
     text = _check_input(input)
     execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header,
-                               version=version, alias=alias)
+                               version=version, alias=alias, local=local)
     runtime = get_runtime()
     execution.runtime = runtime.name
     execution.save()
@@ -360,8 +362,13 @@ def executions_resume() -> int:
              "type": row.type, **row.details}
             for row in execution.events.order_by("event_id")
         ]
+        redrive = None
+        if execution.redrive_count:  # a redriven run goes on from its ExecutionRedriven, as it began
+            after = max((e["id"] for e in persisted if e["type"] == "ExecutionRedriven"), default=0)
+            persisted = [e for e in persisted if e["id"] >= after]
+            redrive = {"count": execution.redrive_count, "after": after, "checkpoints": execution.checkpoints or {}}
         try:
-            if resume(_request(execution), persisted, sink) is None:
+            if resume(_request(execution, redrive), persisted, sink) is None:
                 continue  # the runtime has it already
             if execution.runtime != runtime.name:
                 Execution.objects.filter(pk=execution.pk).update(runtime=runtime.name)

@@ -176,6 +176,7 @@ def _finish(execution_id: int, result: ExecutionResult) -> None:
         error=_escaped(result.error),
         cause=_escaped(result.cause),
         stop_date=to_datetime(result.stop_time if result.stop_time is not None else time.time()),
+        checkpoints=result.checkpoints,
     )
 
 

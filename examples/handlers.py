@@ -32,3 +32,40 @@ def classify(event, context):
 def greet(event, context):
     """Return a greeting for ``event["name"]``."""
     return {"greeting": f"Hello, {event.get('name', 'world')}!"}
+
+
+# --- order-pipeline: the tests in examples/tests/ replace the payment provider with mocks
+# and inject faults into the warehouse (docs/testing.md).
+
+UNIT_PRICE = 10
+
+
+class EmptyOrder(Exception):
+    """An order without items."""
+
+
+@handler("validate-order")
+def validate_order(event, context):
+    """Return the order's total; an order without items fails with EmptyOrder."""
+    items = event.get("items") or []
+    if not items:
+        raise EmptyOrder(f"Order {event.get('orderId')} has no items")
+    return {"total": sum(int(item.get("qty", 1)) * UNIT_PRICE for item in items)}
+
+
+@handler("charge-card")
+def charge_card(event, context):
+    """Pretend to charge the card (a real payment provider in production)."""
+    return {"chargeId": f"ch-{event['orderId']}", "amount": event["amount"]}
+
+
+@handler("reserve-item")
+def reserve_item(event, context):
+    """Reserve one order line in the warehouse."""
+    return {"sku": event["sku"], "reserved": int(event.get("qty", 1))}
+
+
+@handler("notify-customer")
+def notify_customer(event, context):
+    """Tell the customer the order is on its way."""
+    return {"sent": True, "message": f"Order {event['orderId']} is on its way"}

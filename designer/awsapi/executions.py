@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from designer import selectors, services, version_selectors
+from designer import redrive_services, selectors, services, testing_services, version_selectors
 from designer.awsapi.paging import page_of, page_position, page_size
 from designer.awsapi.shapes import (
     execution_description,
@@ -14,6 +14,7 @@ from designer.awsapi.shapes import (
     state_machine_description,
 )
 from designer.errors import ResourceNotFound, ValidationException
+from executor.resources.mocks import split_test_case
 
 __all__ = ["ACTIONS"]
 
@@ -23,9 +24,15 @@ def _include_data(params: dict[str, Any]) -> bool:
 
 
 def _start_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The state machine (or the version, or the alias, its ARN names) and what the execution starts with."""
-    target = version_selectors.target_get(arn=params["stateMachineArn"])
+    """The state machine (or the version, or the alias, its ARN names) and what the execution starts with.
+
+    As in Step Functions Local, ``<stateMachineArn>#<TestCase>`` runs the test case of the mock
+    configuration; the state machine's stored fault plan and clock apply either way."""
+    arn, test_case = split_test_case(params["stateMachineArn"])
+    target = version_selectors.target_get(arn=arn)
+    local = testing_services.local_settings_for(state_machine=target.state_machine, test_case=test_case)
     return {
+        "local": local,
         "state_machine": target.state_machine,
         "version": target.version,
         "alias": target.alias,
@@ -43,7 +50,8 @@ def start_execution(params: dict[str, Any]) -> dict[str, Any]:
 def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
     execution, _ = services.execution_start_sync(**_start_params(params))
     body = execution_description(execution, include_data=_include_data(params))
-    for key in ("redriveCount", "redriveStatus", "stateMachineVersionArn", "stateMachineAliasArn"):
+    for key in ("redriveCount", "redriveDate", "redriveStatus", "redriveStatusReason", "stateMachineVersionArn",
+                "stateMachineAliasArn"):
         body.pop(key, None)  # not members of StartSyncExecution's output
     duration_ms = int(((execution.stop_date or execution.start_date) - execution.start_date).total_seconds() * 1000)
     body["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, duration_ms)}
@@ -72,11 +80,13 @@ def list_executions(params: dict[str, Any]) -> dict[str, Any]:
         raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
     # A version or alias ARN lists the executions started through it.
     target = version_selectors.target_get(arn=params["stateMachineArn"])
-    scope = f"executions:{target.arn}:{params.get('statusFilter') or ''}"
+    redrive_filter = params.get("redriveFilter")
+    scope = f"executions:{target.arn}:{params.get('statusFilter') or ''}:{redrive_filter or ''}"
     executions = selectors.execution_list(
         state_machine=target.state_machine, status=params.get("statusFilter"),
         version_arn=target.version.arn if target.version is not None else None,
         alias_arn=target.alias.arn if target.alias is not None else None,
+        redriven=None if redrive_filter is None else redrive_filter == "REDRIVEN",
     )
     rows, token = page_of(params, scope, executions)
     return {"executions": [execution_list_item(ex) for ex in rows], "nextToken": token}
@@ -96,6 +106,12 @@ def get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def redrive_execution(params: dict[str, Any]) -> dict[str, Any]:
+    execution = selectors.execution_get(arn=params["executionArn"])
+    execution = redrive_services.execution_redrive(execution=execution)
+    return {"redriveDate": execution.redrive_date}
+
+
 def stop_execution(params: dict[str, Any]) -> dict[str, Any]:
     execution = selectors.execution_get(arn=params["executionArn"])
     execution = services.execution_stop(execution=execution, error=params.get("error"), cause=params.get("cause"))
@@ -110,4 +126,5 @@ ACTIONS = {
     "ListExecutions": list_executions,
     "GetExecutionHistory": get_execution_history,
     "StopExecution": stop_execution,
+    "RedriveExecution": redrive_execution,
 }

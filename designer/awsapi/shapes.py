@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from designer.models import Execution, HistoryEvent, StateMachine, StateMachineAlias, StateMachineVersion
+from designer.redrive_services import redrive_status
 
 __all__ = [
     "state_machine_description",
@@ -87,9 +88,8 @@ def execution_description(ex: Execution, *, include_data: bool = True) -> dict[s
         "error": ex.error,
         "cause": ex.cause,
         "traceHeader": ex.trace_header or None,
-        "redriveCount": 0,
-        "redriveStatus": "NOT_REDRIVABLE",
     }
+    body["redriveStatus"], body["redriveStatusReason"] = redrive_status(ex)
     if include_data:
         body.update(input=ex.input, inputDetails={"included": True})
         if ex.output is not None:
@@ -111,6 +111,9 @@ def execution_list_item(ex: Execution) -> dict[str, Any]:
         body["stateMachineVersionArn"] = ex.state_machine_version_arn
     if ex.state_machine_alias_arn:
         body["stateMachineAliasArn"] = ex.state_machine_alias_arn
+    body["redriveCount"] = ex.redrive_count
+    if ex.redrive_date is not None:
+        body["redriveDate"] = ex.redrive_date
     return body
 
 

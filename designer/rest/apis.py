@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer import selectors, services
+from designer import selectors, services, testing_services
 from designer.models import Execution, StateMachine
 from designer.rest import serializers as s
 
@@ -54,8 +54,29 @@ class ExecutionStartApi(APIView):
     def post(self, request: Request, name: str) -> Response:
         data = s.ExecutionStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        execution, _ = services.execution_start(state_machine=_state_machine(name), **data.validated_data)
+        fields = dict(data.validated_data)
+        state_machine = _state_machine(name)
+        local = testing_services.local_settings_for(
+            state_machine=state_machine, test_case=fields.pop("test_case", None), clock=fields.pop("clock", None),
+            faults=fields.pop("faults", None))
+        execution, _ = services.execution_start(state_machine=state_machine, local=local, **fields)
         return Response(s.ExecutionListSerializer(execution).data, status=status.HTTP_201_CREATED)
+
+
+class LocalSettingsApi(APIView):
+    """A state machine's fault plan and virtual clock, kept beside its definition."""
+
+    def get(self, request: Request, name: str) -> Response:
+        local = _state_machine(name).local_settings or {}
+        return Response({"faults": local.get("faults"), "clock": local.get("clock")})
+
+    def put(self, request: Request, name: str) -> Response:
+        data = s.LocalSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        state_machine = testing_services.state_machine_local_settings_set(
+            state_machine=_state_machine(name), **data.validated_data)
+        local = state_machine.local_settings
+        return Response({"faults": local.get("faults"), "clock": local.get("clock")})
 
 
 class ExecutionListApi(APIView):

@@ -40,6 +40,16 @@ class StateMachineUpdateSerializer(serializers.Serializer):
 class ExecutionStartSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80, required=False)
     input = serializers.CharField(trim_whitespace=False, required=False, default="{}")
+    # Local testing (docs/testing.md): a test case of SFN_MOCK_CONFIG, a fault plan and a virtual
+    # clock for this execution alone (the state machine's stored ones apply otherwise).
+    test_case = serializers.CharField(max_length=80, required=False)
+    faults = serializers.JSONField(required=False)
+    clock = serializers.JSONField(required=False)
+
+
+class LocalSettingsSerializer(serializers.Serializer):
+    faults = serializers.JSONField(required=False, allow_null=True)
+    clock = serializers.JSONField(required=False, allow_null=True)
 
 
 class ExecutionListSerializer(serializers.ModelSerializer):

@@ -30,9 +30,10 @@ class ConcurrencyMixin:
         log, frame = scope.frame.log, scope.frame
         frame.last = log.add("ParallelStateStarted", frame.last, None)
         base = f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}"
-        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}")
+        position = f"{frame.position}/{state.name}@{scope.visit}"
+        frames = [Frame(frame.last, log, dict(frame.variables), frame.map_item, f"{base}#{i}", f"{position}#{i}")
                   for i in range(len(state.branches))]
-        tasks = [asyncio.ensure_future(self.run_machine(branch, value, f))
+        tasks = [asyncio.ensure_future(self.run_thread(branch, value, f))
                  for branch, f in zip(state.branches, frames)]
         try:
             results = await gather_fail_fast(tasks)
@@ -75,7 +76,13 @@ class ConcurrencyMixin:
                 item_frame = Frame(0 if distributed else frame.last, item_log,
                                    {} if distributed else dict(frame.variables),
                                    {"Index": index, "Value": item},
-                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]")
+                                   f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]",
+                                   f"{frame.position}/{state.name}@{scope.visit}[{index}]")
+                if self.hooks.completed is not None:
+                    done = self.hooks.completed(item_frame.position)
+                    if done is not None:  # a redrive runs again only the iterations that did not succeed
+                        results[index] = done.get("output")
+                        return
                 if state.item_selector is not None:
                     item_scope = Scope(self, state.name, scope.entered, item_frame)
                     if state.query_language == JSONATA:
@@ -89,7 +96,7 @@ class ConcurrencyMixin:
                                               {"index": index, "name": state.name})
                 try:
                     try:
-                        results[index] = await self.run_machine(state.processor, value, item_frame)
+                        results[index] = await self.run_thread(state.processor, value, item_frame)
                     except Fatal as fatal:
                         if not distributed:
                             raise

@@ -33,6 +33,7 @@ DETAILS_KEYS.update({
     "ExecutionFailed": "executionFailedEventDetails",
     "ExecutionAborted": "executionAbortedEventDetails",
     "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "ExecutionRedriven": "executionRedrivenEventDetails",
     "TaskScheduled": "taskScheduledEventDetails",
     "TaskStarted": "taskStartedEventDetails",
     "TaskSubmitted": "taskSubmittedEventDetails",

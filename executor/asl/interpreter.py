@@ -51,7 +51,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
         self.machine = machine
         self.info = info
         self.hooks = hooks
-        self.log = EventLog(hooks.on_event, hooks.now)
+        self.log = EventLog(hooks.on_event, hooks.now, start_id=info.resume_after + 1)
         self._base_context = None
 
     # -- the context object ----------------------------------------------------
@@ -61,7 +61,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
             i = self.info
             self._base_context = {
                 "Execution": {"Id": i.execution_arn, "Input": i.input, "StartTime": iso_time(i.start_time),
-                              "Name": i.name, "RoleArn": i.role_arn, "RedriveCount": 0},
+                              "Name": i.name, "RoleArn": i.role_arn, "RedriveCount": i.redrive_count},
                 "StateMachine": {"Id": i.state_machine_arn, "Name": i.state_machine_name},
             }
         ctx = dict(self._base_context)
@@ -70,13 +70,14 @@ class Execution(StepsMixin, ConcurrencyMixin):
     # -- the whole execution -----------------------------------------------------
 
     async def run(self) -> Outcome:
-        text = dumps(self.info.input)
-        self.log.add("ExecutionStarted", 0, {"input": text, "inputDetails": TRUNC, "roleArn": self.info.role_arn})
-        frame = Frame(0, self.log)
+        if not self.info.resume_after:
+            self.log.add("ExecutionStarted", 0, {"input": dumps(self.info.input), "inputDetails": TRUNC,
+                                                 "roleArn": self.info.role_arn})
+        frame = Frame(self.info.resume_after, self.log)
         try:
             if self.machine.timeout_seconds:
                 output = await asyncio.wait_for(self.run_machine(self.machine, self.info.input, frame),
-                                                self.machine.timeout_seconds)
+                                                self.hooks.timeout_seconds(self.machine.timeout_seconds))
             else:
                 output = await self.run_machine(self.machine, self.info.input, frame)
         except asyncio.TimeoutError:
@@ -133,19 +134,27 @@ class Execution(StepsMixin, ConcurrencyMixin):
         """Run ``state`` on ``raw_input``; returns (next state name or None at the end, output)."""
         log = frame.log
         stype = state.type
+        visit = frame.visit(state.name)
+        position = f"{frame.position}/{state.name}@{visit}"
+        if self.hooks.completed is not None:
+            done = self.hooks.completed(position)
+            if done is not None:  # a redriven run: an earlier run completed this state
+                frame.variables.clear()
+                frame.variables.update(done.get("variables") or {})
+                return done.get("next"), done.get("output")
         before_entered = frame.last
         entered_at = self.hooks.now()
         entered_id = log.add(f"{stype}StateEntered", frame.last,
                              {"input": dumps(raw_input), "inputDetails": TRUNC, "name": state.name})
         frame.last = entered_id
         scope = Scope(self, state.name, entered_at, frame)
-        scope.visit = frame.visit(state.name)
+        scope.visit = visit
         scope.counts_retries = stype in ("Task", "Parallel", "Map")
         random_token = enter_state_random(self.info.execution_arn, f"{frame.path}/{state.name}@{scope.visit}")
         try:
             try:
                 if stype == "Choice":
-                    return self._choice(state, raw_input, scope, entered_id)
+                    return self._completed(position, frame, *self._choice(state, raw_input, scope, entered_id))
                 if stype == "Fail":
                     raise self._fail_error(state, raw_input, scope, entered_id)
                 output = await self._with_retry(state, raw_input, scope, entered_id)
@@ -164,7 +173,7 @@ class Execution(StepsMixin, ConcurrencyMixin):
                 raise
             for catcher in state.catch:
                 if error_matches(catcher.error_equals, exc.error):
-                    return self._caught(state, catcher, raw_input, exc, scope)
+                    return self._completed(position, frame, *self._caught(state, catcher, raw_input, exc, scope))
             raise
         finally:
             leave_state_random(random_token)
@@ -174,9 +183,28 @@ class Execution(StepsMixin, ConcurrencyMixin):
                                      "with a size exceeding the maximum number of bytes service limit."))
         frame.last = log.add(f"{stype}StateExited", frame.last,
                              {"name": state.name, "output": text, "outputDetails": TRUNC})
-        if state.end or stype == "Succeed":
-            return None, output
-        return state.next, output
+        return self._completed(position, frame, None if state.end or stype == "Succeed" else state.next, output)
+
+    def _completed(self, position: str, frame: Frame, next_state: str | None, output: Any) -> tuple[str | None, Any]:
+        """Report a state that completed (for a later redrive) and return its (next state, output)."""
+        if self.hooks.on_checkpoint is not None:
+            record = {"next": next_state, "output": output}
+            if frame.variables:
+                record["variables"] = dict(frame.variables)
+            self.hooks.on_checkpoint(position, record)
+        return next_state, output
+
+    async def run_thread(self, machine: StateMachine, value: Any, frame: Frame) -> Any:
+        """Run a branch or an iteration; one an earlier run completed answers with its output (redrive)."""
+        position = frame.position
+        if self.hooks.completed is not None:
+            done = self.hooks.completed(position)
+            if done is not None:
+                return done.get("output")
+        output = await self.run_machine(machine, value, frame)
+        if self.hooks.on_checkpoint is not None:
+            self.hooks.on_checkpoint(position, {"output": output})
+        return output
 
     def _evaluation_failed(self, state: State, entered_id: int, exc: StatesError, frame: Frame,
                            before_entered: int) -> StatesError:

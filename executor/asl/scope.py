@@ -43,6 +43,12 @@ class Hooks:
     max_events: int = 25000
     # The token a callback or activity task waits on, from its replay key (``$$.Task.Token``).
     task_token: Callable[[str], str] | None = None
+    # How many real seconds a timeout of so many seconds lasts (a virtual clock shortens them).
+    timeout_seconds: Callable[[float], float] = float
+    # Redrive: what an earlier run of this execution completed, by position (None: run it), and
+    # where each completed state, iteration and branch is reported as it completes.
+    completed: Callable[[str], dict | None] | None = None
+    on_checkpoint: Callable[[str, dict], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class ExecutionInfo:
     role_arn: str
     start_time: float
     input: Any
+    redrive_count: int = 0
+    # A redriven run continues its history after this event (ExecutionRedriven); 0: a fresh run.
+    resume_after: int = 0
 
 
 @dataclass
@@ -75,15 +84,17 @@ class Fatal(Exception):
 class Frame:
     """One thread of control: the top level, a branch or an iteration."""
 
-    __slots__ = ("last", "variables", "map_item", "log", "path", "visits")
+    __slots__ = ("last", "variables", "map_item", "log", "path", "visits", "position")
 
     def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None,
-                 path: str = ""):
+                 path: str = "", position: str = ""):
         self.last = last
         self.log = log  # a distributed Map's iterations are child executions with their own history
         self.variables = variables if variables is not None else {}
         self.map_item = map_item
-        self.path = path  # where this thread sits: "" at the top, "/Map[3]", "/Par#1/Inner[0]"...
+        self.path = path  # where this thread sits: "" at the top, "/Map@1:0[3]", "/Par@1:0#1/Inner@1:0[0]"...
+        # The same without retry attempts ("/Map@1[3]"): what a redrive finds completed work by.
+        self.position = position
         self.visits: dict[str, int] = {}
 
     def visit(self, state_name: str) -> int:

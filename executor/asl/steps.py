@@ -178,7 +178,7 @@ class StepsMixin:
                 "context": scope.context if needs_task_token(resource) else None}
         try:
             call = self.hooks.invoke(resource, parameters, info)
-            result = await (asyncio.wait_for(call, timeout) if timeout else call)
+            result = await (asyncio.wait_for(call, self.hooks.timeout_seconds(timeout)) if timeout else call)
         except asyncio.TimeoutError:
             mark_started({})
             frame.last = log.add(f"{prefix}TimedOut", frame.last, {**base, "error": STATES_TIMEOUT})

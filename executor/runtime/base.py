@@ -22,6 +22,10 @@ class ExecutionRequest:
     role_arn: str
     start_time: float  # epoch seconds
     type: str = "STANDARD"  # or EXPRESS
+    # Local-test settings, JSON: {"testCase": ..., "faults": ..., "clock": ...} (docs/testing.md)
+    local: dict | None = None
+    # A redrive: {"count": n, "after": id of the ExecutionRedriven event, "checkpoints": {...}}
+    redrive: dict | None = None
 
 
 @dataclass
@@ -31,6 +35,8 @@ class ExecutionResult:
     error: str | None = None
     cause: str | None = None
     stop_time: float | None = None
+    # What completed, by position, for an execution that did not succeed (RedriveExecution reads it).
+    checkpoints: dict | None = None
 
 
 class ExecutionSink(Protocol):

@@ -93,6 +93,8 @@ class CeleryRuntime:
         of the ExecutionResult.
         Raises ExecutionAlreadyExists for an ARN already used, redis.ConnectionError without Redis."""
         arn = request.execution_arn
+        if request.redrive:  # the run that ended leaves its records; the redriven one starts afresh
+            self.client.delete(*(keys.x(arn, part) for part in keys.ALL))
         # Should the start message be lost, or wait long behind other work, a host adopts it then.
         if not save_request(self.client, request, lease=time.time() + START_GRACE_S, mirror=self.mirror):
             raise ExecutionAlreadyExists(arn)

@@ -152,7 +152,7 @@ class Driver:
         self.dispatched = {k.decode(): v.decode() for k, v in disp.items()}
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
         if self.all_events:
-            self.replay = Replay(self.all_events)
+            self.replay = Replay(self.all_events, base=(self.request.redrive or {}).get("after", 0))
             self.history_results = recorded_results(self.all_events)
             self.stamps = {e["id"]: float(e["timestamp"]) for e in self.all_events}
             log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
@@ -161,7 +161,7 @@ class Driver:
         return True
 
     async def _finish(self, outcome: Outcome) -> ExecutionResult:
-        result = lifecycle.result_of(outcome)
+        result = lifecycle.result_of(outcome, getattr(self, "execution", None))
         await self._write_until_done(self._write_batch)  # every event lands before the result
         if self.to_revoke:
             await self.loop.run_in_executor(None, self.revoke, self.to_revoke)

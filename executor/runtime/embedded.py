@@ -191,7 +191,7 @@ class EmbeddedRuntime:
         finally:
             self._running.pop(arn, None)
             self.callbacks.forget_execution(arn)
-        result = lifecycle.result_of(outcome)
+        result = lifecycle.result_of(outcome, execution)
         self._flush(arn, running)
         self._writes.put((sink, arn, None, result))
         return result

@@ -10,11 +10,14 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Callable
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
+from executor.resources.intercept import intercept, intercept_token
 
 from .base import ExecutionRequest, ExecutionResult
+from .clock import VirtualClock, clock_factor
 
 __all__ = ["execution_info", "machine_for", "start", "run_to_outcome", "failed", "result_of", "STATES_RUNTIME"]
 
@@ -29,6 +32,7 @@ def execution_info(request: ExecutionRequest) -> ExecutionInfo:
         execution_arn=request.execution_arn, name=request.name, state_machine_arn=request.state_machine_arn,
         state_machine_name=request.state_machine_name, role_arn=request.role_arn, start_time=request.start_time,
         input=json.loads(request.input) if request.input not in (None, "") else {},
+        redrive_count=(request.redrive or {}).get("count", 0), resume_after=(request.redrive or {}).get("after", 0),
     )
 
 
@@ -48,10 +52,32 @@ def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
     parses, say): it fails loudly, with the reason, and nothing else is lost."""
     try:
-        return Execution(machine_for(request), execution_info(request), hooks)
+        # What completes is recorded for a later redrive (STANDARD executions only, as on AWS).
+        checkpoints = dict((request.redrive or {}).get("checkpoints") or {}) if request.type == "STANDARD" else None
+        hooks = replace(local_hooks(request, hooks), on_checkpoint=checkpoints.__setitem__ if checkpoints is not None
+                        else None, completed=checkpoints.get if request.redrive and checkpoints is not None else None)
+        execution = Execution(machine_for(request), execution_info(request), hooks)
+        execution.checkpoints = checkpoints
+        return execution
     except Exception as exc:
         log.exception("cannot start %s", request.execution_arn)
         return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
+
+
+def local_hooks(request: ExecutionRequest, hooks: Hooks) -> Hooks:
+    """``hooks`` behind the request's local-test settings: a virtual clock, then mocks and faults
+    in front of the runtime's invoke (so a mocked Task never reaches a real resource)."""
+    local = request.local
+    if not local:
+        return hooks
+    factor = clock_factor(local.get("clock"))
+    if factor is not None:
+        clock = VirtualClock(factor, hooks.sleep, hooks.now)
+        # A Wait until a timestamp goes through the clock's sleep too (with the seconds left).
+        hooks = replace(hooks, sleep=clock.sleep, sleep_until=None, now=clock.now,
+                        timeout_seconds=clock.timeout_seconds)
+    return replace(hooks, invoke=intercept(hooks.invoke, hooks.sleep, local),
+                   task_token=intercept_token(hooks.task_token, local))
 
 
 async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:
@@ -72,10 +98,13 @@ def failed(execution: Execution, error: str, cause: str) -> Outcome:
     return Outcome("FAILED", error=error, cause=cause)
 
 
-def result_of(outcome: Outcome) -> ExecutionResult:
+def result_of(outcome: Outcome, execution: Execution | None = None) -> ExecutionResult:
+    """The result to record; one that did not succeed keeps what completed, so it can be redriven."""
+    succeeded = outcome.status == "SUCCEEDED"
+    checkpoints = getattr(execution, "checkpoints", None) if not succeeded else None
     return ExecutionResult(
-        status=outcome.status, output=dumps(outcome.output) if outcome.status == "SUCCEEDED" else None,
-        error=outcome.error, cause=outcome.cause, stop_time=time.time(),
+        status=outcome.status, output=dumps(outcome.output) if succeeded else None,
+        error=outcome.error, cause=outcome.cause, stop_time=time.time(), checkpoints=checkpoints,
     )
 
 

@@ -41,7 +41,7 @@ def details_of(event: dict) -> Any:
 class Replay:
     """Matches re-emitted events to the persisted ones; maps the interpreter's ids to persisted ids."""
 
-    def __init__(self, persisted: list[dict]):
+    def __init__(self, persisted: list[dict], base: int = 0):
         self.exact: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
         self.loose: dict[tuple, collections.deque] = collections.defaultdict(collections.deque)
         for event in persisted:
@@ -50,7 +50,7 @@ class Replay:
             self.loose[sig].append(event["id"])
         self.unmatched = len(persisted)
         self.matched: set[int] = set()
-        self.idmap: dict[int, int] = {0: 0}
+        self.idmap: dict[int, int] = {0: 0, base: base}  # a redriven run follows its ExecutionRedriven
         self.next_id = max((e["id"] for e in persisted), default=0) + 1
 
     def _take(self, queue: collections.deque | None) -> int | None:

@@ -110,6 +110,9 @@ def api(client):
         def delete(self, url):
             return client.delete(url)
 
+        def put_json(self, url, body):
+            return client.put(url, json.dumps(body), content_type="application/json")
+
     return Api()
 
 

@@ -45,7 +45,7 @@ def test_an_empty_body_reads_as_no_parameters(endpoint):
     assert call(endpoint, "ListStateMachines", b"").status_code == 200
 
 
-@pytest.mark.parametrize("action", ["NoSuchAction", "", "TestState"])
+@pytest.mark.parametrize("action", ["NoSuchAction", "", "ListMapRuns"])
 def test_an_unknown_or_unimplemented_action_is_an_unknown_operation(endpoint, action):
     response = call(endpoint, action, {})
     assert response.status_code == 400

@@ -86,3 +86,14 @@ def install_engine_crash() -> None:
 
 
 install_engine_crash()
+
+
+@handler("fail-until-fixed")
+def fail_until_fixed(event, context):
+    """Count each call per item; fail the item ``event["bad"]`` while ``test:broken:{tag}`` exists."""
+    client = _redis()
+    client.incr(f"test:calls:{event['tag']}:{event['item']}")
+    if event["item"] == event["bad"] and client.exists(f"test:broken:{event['tag']}"):
+        time.sleep(0.3)  # the other items finish first
+        raise RuntimeError("still broken")
+    return event["item"] * 10
