@@ -6,6 +6,7 @@ class DesignerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import executor.asl  # noqa: F401  (the engine, with its native JSONata module, on the main thread)
         from designer import handlers_loader
         from designer.live.publisher import connect_signals
 

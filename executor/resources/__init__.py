@@ -63,6 +63,7 @@ def register_invoker(matches: Callable[[str], bool], invoker: Invoker, *, queue:
     worker queue whose processes should run it on the Celery runtime (``inference`` for work a
     batching worker with the models loaded must do); the binding is the one place that says so.
     """
+    _load_builtin_invokers()  # the built-in ones first, whenever this is called: a project's override wins
     _INVOKERS.insert(0, (matches, invoker))
     _QUEUES[invoker] = queue
 
