@@ -29,13 +29,13 @@ function taskBinding(state: Record<string, Json>, resources: BindingResources): 
   const resource = state.Resource;
   if (typeof resource !== "string") return null;
   const params = isObject(state.Parameters) ? state.Parameters : isObject(state.Arguments) ? state.Arguments : {};
-  if (/^arn:aws:states:::sagemaker:invokeEndpoint/.test(resource)) {
+  if (resource.startsWith("arn:aws:states:::sagemaker:invokeEndpoint")) {
     const endpoint = typeof params.EndpointName === "string" ? params.EndpointName : "";
     const bound = resources.endpoints[endpoint];
     const model = bound ? bound.split(":")[0] : resources.models.includes(endpoint) ? endpoint : resources.models[0];
     return { queue: "inference", model };
   }
-  if (/^arn:aws:lambda:/.test(resource) || /^arn:aws:states:::lambda:invoke/.test(resource)) return { queue: "states" };
+  if (resource.startsWith("arn:aws:lambda:") || resource.startsWith("arn:aws:states:::lambda:invoke")) return { queue: "states" };
   return null;
 }
 

@@ -298,7 +298,7 @@ export class RunModel {
     ex.error = str(details.error);
     ex.cause = str(details.cause);
     const how: IterationStatus = ended[1] === "Succeeded" ? "SUCCEEDED" : ended[1] === "Aborted" ? "ABORTED" : "FAILED";
-    for (const entry of [...this.open]) this.close(entry, event.timestamp, ended[1] === "TimedOut" ? "FAILED" : endStatus(entry, how));
+    for (const entry of this.open) this.close(entry, event.timestamp, ended[1] === "TimedOut" ? "FAILED" : endStatus(entry, how));
   }
 
   /** The open entry named `name` that the thread at `ctx` is in, or the latest open one so named. */
