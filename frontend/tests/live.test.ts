@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { filterEvents, eventTypes, NO_FILTER } from "../src/live/eventFilter";
 import { bindingsByState, nodeMetrics } from "../src/live/metricsBinding";
+import { formatDuration, nodeInfo, nodeStatuses } from "../src/live/nodeInfo";
 import { retriersByState } from "../src/live/retry";
 import { modelAt, RunModel, summaryStatus } from "../src/live/runModel";
 import { barCount, fitScale, timelineBars, visibleRows } from "../src/live/timeline";
@@ -277,5 +278,32 @@ describe("a 10,000-item Map", () => {
     expect(model.maps.get("M")).toMatchObject({ succeeded: 9900, failed: 100, running: 0, pending: 0 });
     expect(model.rows).toHaveLength(10001);
     expect(visibleRows(model, true)).toHaveLength(100);
+  });
+});
+
+describe("what the nodes show", () => {
+  it("gives each named state its status, NOT_RUN for those never entered, and words its figures", () => {
+    const model = fold(HISTORY);
+    expect(nodeStatuses(model, ["Prep", "Each", "Work", "Oops"])).toEqual({ Prep: "SUCCEEDED", Each: "SUCCEEDED", Work: "SUCCEEDED", Oops: "NOT_RUN" });
+    const info = nodeInfo(model, ["Each", "Work", "Oops"], model.lastTime!);
+    expect(info.Each.map).toEqual({ pending: 0, running: 0, succeeded: 2, failed: 0 });
+    expect(info.Work.lines).toContain("attempt 3");
+    expect(info.Work.lines).toContain("2 runs");
+    expect(info.Oops).toBeUndefined();
+    expect([formatDuration(0.25), formatDuration(12.34), formatDuration(125)]).toEqual(["250 ms", "12.3 s", "2 min 05 s"]);
+  });
+
+  it("counts a running state's elapsed time up to now", () => {
+    const model = fold(upTo(9));
+    const start = model.names.get("Prep")!.firstStart;
+    expect(nodeInfo(model, ["Prep"], start + 100).Prep.lines[0]).not.toBe("1 min 40 s"); // Prep has ended
+    const work = model.names.get("Work")!;
+    expect(nodeInfo(model, ["Work"], work.firstStart + 100).Work.lines[0]).toBe("1 min 40 s");
+  });
+
+  it("puts queue and batch figures on the states bound to them", () => {
+    const bindings = { Work: { queue: "inference", model: "minilm" } };
+    const metrics: MetricsMessage = { type: "metrics", time: 1, queues: { inference: 4 }, models: { minilm: { batch_size_mean: 16, fill_ratio: 0.5, queue_wait_ms: { p50: 2, p99: 7.5 } } } };
+    expect(nodeInfo(fold(HISTORY), ["Work"], 0, bindings, metrics).Work.metrics).toEqual(["queue inference 4", "batch 16.0", "fill 50%", "wait p50 2.0 ms", "p99 7.5 ms"]);
   });
 });

@@ -21,8 +21,11 @@ function value(e: Entry, key: Key, now: number): number | string {
 
 export default function EntriesTable({ model, version, now, onSelect }: { model: RunModel; version: number; now: number; onSelect: (name: string, seq: number) => void }) {
   const [sort, setSort] = useState<{ key: Key; desc: boolean }>({ key: "seq", desc: false });
+  const [status, setStatus] = useState("");
+  const [text, setText] = useState("");
   const rows = useMemo(() => {
-    const list = [...model.entries];
+    const needle = text.toLowerCase();
+    const list = status || needle ? model.entries.filter((e) => (!status || e.status === status) && (!needle || e.name.toLowerCase().includes(needle))) : [...model.entries];
     if (sort.key !== "seq" || sort.desc) {
       list.sort((a, b) => {
         const x = value(a, sort.key, now), y = value(b, sort.key, now);
@@ -32,10 +35,18 @@ export default function EntriesTable({ model, version, now, onSelect }: { model:
     }
     return list;
     // `version`: the model grew in place.
-  }, [model, sort, version, sort.key === "duration" ? now : 0]);
+  }, [model, sort, status, text, version, sort.key === "duration" ? now : 0]);
   const start = model.execution.start ?? model.firstTime ?? 0;
   return (
     <section aria-label="State table">
+      <div className="row filters">
+        <input aria-label="Filter states by name" placeholder="State name" value={text} onChange={(e) => setText(e.target.value)} />
+        <select aria-label="Entry status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Every status</option>
+          {["RUNNING", "RETRYING", "SUCCEEDED", "FAILED", "CAUGHT", "ABORTED"].map((s) => <option key={s} value={s}>{s}</option>)}
+        </select>
+        <span className="muted">{rows.length} of {model.entries.length} entries</span>
+      </div>
       <VirtualRows
         label="State entries"
         count={rows.length}
