@@ -167,6 +167,21 @@ describe("Map counts", () => {
   });
 });
 
+describe("a distributed Map", () => {
+  it("counts its items succeeded when it ends, having no iteration events of its own", () => {
+    const model = fold(history(
+      ["MapStateEntered", { name: "D" }, 0],
+      ["MapStateStarted", { length: 500 }, 1],
+      ["MapRunStarted", { mapRunArn: "arn:run" }, 2],
+      ["MapRunSucceeded", undefined, 3],
+      ["MapStateSucceeded", undefined, 4],
+      ["MapStateExited", { name: "D" }, 5],
+    ), {});
+    expect(model.maps.get("D")).toMatchObject({ total: 500, pending: 0, succeeded: 500 });
+    expect(status(model, "D")).toBe("SUCCEEDED");
+  });
+});
+
 describe("timeline", () => {
   it("has a bar per state entry, per Map iteration and per attempt", () => {
     const model = fold(HISTORY);

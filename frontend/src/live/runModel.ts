@@ -191,6 +191,12 @@ export class RunModel {
     const entry = this.findOpen(prev, String(details.name ?? ""));
     if (!entry) return prev;
     entry.output = str(details.output);
+    // A distributed Map's iterations are child executions, with no events here: its end settles them.
+    if (entry.mapLength && !entry.iterations?.length && entry.status === "RUNNING") {
+      const counts = this.mapCounts(entry.name);
+      counts.pending = Math.max(0, counts.pending - entry.mapLength);
+      counts.succeeded += entry.mapLength;
+    }
     const failed = entry.status === "FAILED" || entry.status === "RETRYING" || (entry.attempts.at(-1)?.status === "FAILED");
     this.close(entry, event.timestamp, failed ? "CAUGHT" : "SUCCEEDED");
     return { scope: entry.scope, entry: null };
