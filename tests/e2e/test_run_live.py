@@ -144,6 +144,8 @@ def test_a_retried_map_run_streams_into_the_page_and_ends_fully_drawn(page, api)
     page.get_by_role("button", name="Zoom the timeline in").click()
     page.get_by_label("Failures only").check()
     assert canvas.get_attribute("data-rows") == str(ITEMS)  # the iterations whose attempts failed
+    canvas.click(position={"x": 300, "y": 18 + 18 + 9})  # below the time axis, the second row
+    assert "in Each #1" in page.get_by_role("complementary", name="State Work").inner_text()
     shot(page, "timeline")
 
     # Replay: one second in, Prep waits and nothing else has run; back at the end, all done again.

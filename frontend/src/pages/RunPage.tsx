@@ -168,7 +168,7 @@ export default function RunPage({ arn }: { arn: string }) {
       </div>
       {view === "events" && <EventsTable model={shown} version={version} />}
       {view === "table" && <EntriesTable model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
-      {view === "timeline" && <Timeline model={shown} version={version} now={now} />}
+      {view === "timeline" && <Timeline model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
     </main>
   );
 }

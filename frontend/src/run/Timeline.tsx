@@ -21,7 +21,14 @@ function tickStep(pxPerSecond: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
 }
 
-export default function Timeline({ model, version, now }: { model: RunModel; version: number; now: number }) {
+interface Props {
+  model: RunModel;
+  version: number;
+  now: number;
+  onSelect?: (name: string, seq: number) => void; // a click on a row: its state entry
+}
+
+export default function Timeline({ model, version, now, onSelect }: Props) {
   const [zoom, setZoom] = useState(1);
   const [failuresOnly, setFailuresOnly] = useState(false);
   const [scroll, setScroll] = useState({ left: 0, top: 0 });
@@ -39,7 +46,18 @@ export default function Timeline({ model, version, now }: { model: RunModel; ver
     if (!el) return;
     const observer = new ResizeObserver(() => setWidth(el.clientWidth));
     observer.observe(el);
-    return () => observer.disconnect();
+    // Ctrl + wheel zooms, as on a map; a listener of our own, since React's wheel listener is
+    // passive and could not keep the browser from zooming the page.
+    const onWheel = (e: WheelEvent) => {
+      if (!e.ctrlKey) return;
+      e.preventDefault();
+      setZoom((z) => Math.max(1, e.deltaY < 0 ? z * 1.25 : z / 1.25));
+    };
+    el.addEventListener("wheel", onWheel, { passive: false });
+    return () => {
+      observer.disconnect();
+      el.removeEventListener("wheel", onWheel);
+    };
   }, []);
 
   useEffect(() => {
@@ -104,12 +122,18 @@ export default function Timeline({ model, version, now }: { model: RunModel; ver
         <button aria-label="Zoom the timeline out" onClick={() => setZoom((z) => Math.max(1, z / 2))}>−</button>
         <button onClick={() => setZoom(1)}>Fit</button>
         <label><input type="checkbox" checked={failuresOnly} onChange={(e) => setFailuresOnly(e.target.checked)} /> Failures only</label>
-        <span className="muted">{rows.length} rows · {bars} bars · zoom ×{zoom}</span>
+        <span className="muted">{rows.length} rows · {bars} bars · zoom ×{zoom.toFixed(zoom % 1 ? 2 : 0)} (Ctrl + wheel) · click a row for its state</span>
       </div>
       <div ref={wrap} className="timeline-scroll" style={{ height: HEIGHT, overflow: "auto", position: "relative" }}
         onScroll={(e) => setScroll({ left: e.currentTarget.scrollLeft, top: e.currentTarget.scrollTop })}>
         <div style={{ width: contentWidth, height: contentHeight, position: "relative" }}>
-          <canvas ref={canvas} role="img" aria-label={`Timeline: ${rows.length} rows, ${bars} bars`} data-rows={rows.length} data-bars={bars}
+          <canvas ref={canvas}
+            onClick={(e) => {
+              if (e.nativeEvent.offsetY < AXIS) return;
+              const row = rows[Math.floor((e.nativeEvent.offsetY - AXIS + scroll.top) / ROW)];
+              const entry = row?.entry ?? row?.iteration?.entries.at(-1);
+              if (entry && onSelect) onSelect(entry.name, entry.seq);
+            }} role="img" aria-label={`Timeline: ${rows.length} rows, ${bars} bars`} data-rows={rows.length} data-bars={bars}
             style={{ position: "sticky", top: 0, left: 0, width, height: HEIGHT, display: "block" }} />
         </div>
       </div>
