@@ -19,7 +19,7 @@ ITEMS = 3
 RETRIED_MAP = {
     "StartAt": "Prep",
     "States": {
-        "Prep": {"Type": "Wait", "Seconds": 2, "Next": "Each"},
+        "Prep": {"Type": "Wait", "Seconds": 3, "Next": "Each"},
         "Each": {
             "Type": "Map", "ItemsPath": "$.items",
             "ItemProcessor": {"StartAt": "Work", "States": {"Work": {
