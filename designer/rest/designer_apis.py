@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from designer.definitions import definition_diagnostics
 from designer.models import Execution, StateMachineType
-from designer.rest.serializers import ExecutionDetailSerializer
+from designer.rest.serializers import ExecutionDetailSerializer, ExecutionSummarySerializer
 
 __all__ = ["ValidateApi", "DesignerResourcesApi", "ExamplesApi", "ExecutionByArnApi"]
 
@@ -94,11 +94,14 @@ class ExamplesApi(APIView):
 
 
 class ExecutionByArnApi(APIView):
-    """GET ?arn=<executionArn> -> the execution with its history (the run page's one request)."""
+    """GET ?arn=<executionArn> -> the execution with its history; with ``events=0``, without it
+    (the run page streams the history over its websocket, which a 10,000-item Map makes long)."""
 
     def get(self, request: Request) -> Response:
         arn = request.query_params.get("arn")
         if not arn:
             return Response({"detail": "Give the execution ARN as ?arn=..."}, status=400)
         execution = get_object_or_404(Execution.objects.select_related("state_machine"), arn=arn)
+        if request.query_params.get("events") == "0":
+            return Response(ExecutionSummarySerializer(execution).data)
         return Response(ExecutionDetailSerializer(execution).data)

@@ -66,6 +66,17 @@ class HistoryEventSerializer(serializers.ModelSerializer):
         fields = ["event_id", "previous_event_id", "type", "timestamp", "details"]
 
 
+class ExecutionSummarySerializer(serializers.ModelSerializer):
+    """An execution with its input, output and definition, without its history."""
+
+    state_machine = serializers.CharField(source="state_machine.name")
+
+    class Meta:
+        model = Execution
+        fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
+                  "start_date", "stop_date", "runtime", "definition"]
+
+
 class ExecutionDetailSerializer(serializers.ModelSerializer):
     state_machine = serializers.CharField(source="state_machine.name")
     events = HistoryEventSerializer(many=True, read_only=True)

@@ -3,7 +3,6 @@ import { definitionDiff, lineDiff } from "../src/asl/diff";
 import { graphEdges } from "../src/asl/edges";
 import { fieldsFor, queryLanguage, withField } from "../src/asl/fields";
 import { aslToGraph } from "../src/asl/graph";
-import { stateStatuses, type HistoryEvent } from "../src/asl/history";
 import { importDefinition } from "../src/asl/importText";
 import { JsonSyntaxError, parseLocated, spanOf } from "../src/asl/jsonText";
 import { actionItems, FLOW, PATTERNS, searchItems } from "../src/asl/templates";
@@ -52,30 +51,6 @@ describe("JSON text with positions", () => {
     const text = '{"b": 1, "a": [true, null, -1.5e3, "s\\"q"]}';
     expect(JSON.stringify(parseLocated(text).value)).toBe(JSON.stringify(JSON.parse(text)));
     expect(() => parseLocated("{} x")).toThrow(JsonSyntaxError);
-  });
-});
-
-describe("history to statuses", () => {
-  const event = (id: number, type: string, name?: string): HistoryEvent => ({
-    event_id: id, type, timestamp: "", details: name ? { stateEnteredEventDetails: { name } } : {},
-  });
-
-  it("marks exited states succeeded, the failing one failed and a caught one caught", () => {
-    const statuses = stateStatuses([
-      event(1, "ExecutionStarted"), event(2, "PassStateEntered", "A"), event(3, "PassStateExited", "A"),
-      event(4, "TaskStateEntered", "B"), event(5, "TaskFailed"), event(6, "TaskStateExited", "B"),
-      event(7, "TaskStateEntered", "C"), event(8, "TaskFailed"), event(9, "ExecutionFailed"),
-    ]);
-    expect(statuses).toEqual({ A: "succeeded", B: "caught", C: "failed" });
-  });
-
-  it("puts a failure on the state it followed from, when iterations interleave", () => {
-    const statuses = stateStatuses([
-      event(1, "TaskStateEntered", "Count"), event(2, "TaskStateEntered", "Count"),
-      { ...event(3, "TaskStateEntered", "Classify"), previous_event_id: 1 },
-      { ...event(4, "TaskFailed"), previous_event_id: 2 }, event(5, "TaskStateExited", "Classify"),
-    ]);
-    expect(statuses).toEqual({ Count: "failed", Classify: "succeeded" });
   });
 });
 

@@ -63,11 +63,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(workdir: Path) -> Iterator[str]:
-    """Run daphne on a fresh SQLite database in ``workdir``; yield its base URL."""
+def server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run daphne on a fresh SQLite database in ``workdir`` (``extra_env`` added to its
+    environment); yield its base URL."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'e2e.sqlite3'}", "SWITCHYARD_RUNTIME": "embedded",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", "SWITCHYARD_API_TOKEN": API_TOKEN}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", "SWITCHYARD_API_TOKEN": API_TOKEN,
+           **(extra_env or {})}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)

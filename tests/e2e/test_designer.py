@@ -102,7 +102,7 @@ def test_a_workflow_dragged_from_the_palette_and_connected_saves_runs_and_export
     page.wait_for_url("**/executions/arn:aws:states:*")
     page.wait_for_selector(".badge.status-succeeded")
     assert json.loads(page.get_by_label("Execution output").inner_text()) == {"hello": "world"}
-    page.wait_for_selector('[data-state="Wait"][data-status="succeeded"]')
+    page.wait_for_selector('[data-state="Wait"][data-status="SUCCEEDED"]')
     page.reload()
     page.wait_for_selector(".badge.status-succeeded")
     first_run = page.url

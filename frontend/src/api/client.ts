@@ -120,6 +120,10 @@ export const listExecutions = async (machine?: string) =>
   (await request<Page<ExecutionSummary>>("GET", `/api/executions/?limit=50${machine ? `&state_machine=${encodeURIComponent(machine)}` : ""}`)).results;
 export const startExecution = (name: string, input: string) => request<ExecutionSummary>("POST", `${machineUrl(name)}executions/`, { input });
 export const getExecutionByArn = (arn: string) => request<ExecutionDetail>("GET", `/api/executions/by-arn/?arn=${encodeURIComponent(arn)}`);
+/** The execution without its history (the run page streams that over the websocket). */
+export const getExecutionSummary = (arn: string) =>
+  request<Omit<ExecutionDetail, "events">>("GET", `/api/executions/by-arn/?arn=${encodeURIComponent(arn)}&events=0`);
+export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `/api/executions/${id}/stop/`, {});
 
 export const validateDefinition = async (definition: string) =>
   (await request<{ problems: Problem[] }>("POST", "/api/validate/", { definition })).problems;

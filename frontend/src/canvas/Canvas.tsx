@@ -120,7 +120,7 @@ export default function Canvas(props: Props) {
       >
         <Background gap={16} size={1} />
         <Controls aria-label="Zoom controls" />
-        <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />
+        {!props.readOnly && <MiniMap pannable zoomable ariaLabel="Overview of the diagram" />}
       </ReactFlow>
     </div>
     </CanvasActions.Provider>

@@ -5,8 +5,8 @@
 import type { Edge as FlowEdge, Node as FlowNode } from "@xyflow/react";
 import { END_SUFFIX, START_SUFFIX } from "../asl/edges";
 import { childContainers, containerNodes } from "../asl/graph";
-import type { StateStatus } from "../asl/history";
 import type { Edge, Graph, JsonObject } from "../asl/types";
+import type { LiveInfo } from "../live/nodeInfo";
 import { MARKER_SIZE, NODE_HEIGHT, NODE_WIDTH, type Box, type Positions } from "../layout/elkGraph";
 
 export interface StateView {
@@ -15,7 +15,8 @@ export interface StateView {
   stateType: string;
   detail: string;
   problems: string[];
-  status?: StateStatus;
+  status?: string; // on a run: RUNNING, SUCCEEDED, FAILED, CAUGHT, RETRYING, ABORTED, NOT_RUN
+  live?: LiveInfo; // on a run: the figures drawn on the node
   group?: string; // the name of the Parallel or Map state it is inside
   containers: ContainerView[];
 }
@@ -35,7 +36,8 @@ export interface FlowInput {
   edges: Edge[];
   boxes: Positions;
   problems: Record<string, string[]>;
-  statuses?: Record<string, StateStatus>;
+  statuses?: Record<string, string>;
+  live?: Record<string, LiveInfo>;
 }
 
 /** A short line under the state's name: what it calls, waits for or ends with. */
@@ -75,6 +77,7 @@ function stateView(input: FlowInput, id: string): StateView {
     detail: stateDetail(node.state),
     problems: input.problems[id] ?? [],
     status: input.statuses?.[node.name],
+    live: input.live?.[node.name],
     ...(owner ? { group: graph.nodes[owner]?.name } : {}),
     containers: childContainers(graph, id).map((c, i) => containerView(input, c.id, c.label, i)),
   };

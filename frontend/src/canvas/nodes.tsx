@@ -4,6 +4,7 @@
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { createContext, useContext, type CSSProperties, type KeyboardEvent, type MouseEvent } from "react";
 import type { Box } from "../layout/elkGraph";
+import type { LiveInfo } from "../live/nodeInfo";
 import { stateAttributes, type ContainerView, type StateData, type StateView } from "./flowModel";
 
 /** What nested states need from the canvas: which state is selected, and how to select or delete one. */
@@ -47,16 +48,33 @@ function Problems({ problems }: { problems: string[] }) {
 }
 
 function classes(kind: string, d: StateView, selected: boolean): string {
-  return `${kind} type-${d.stateType}${selected ? " selected" : ""}${d.problems.length ? " invalid" : ""}${d.status ? ` status-${d.status}` : ""}`;
+  return `${kind} type-${d.stateType}${selected ? " selected" : ""}${d.problems.length ? " invalid" : ""}${d.status ? ` status-${d.status.toLowerCase()}` : ""}`;
 }
 
 function LeafBody({ d }: { d: StateView }) {
   return (
     <>
-      <div className="node-type">{d.stateType}</div>
+      <div className="node-type">{d.stateType}{d.status && <span className="node-status"> · {d.status}</span>}</div>
       <div className="node-name">{d.name}</div>
-      {d.detail && <div className="node-detail">{d.detail}</div>}
+      {d.detail && !d.live && <div className="node-detail">{d.detail}</div>}
+      {d.live && <LiveFigures live={d.live} />}
     </>
+  );
+}
+
+/** A run's figures on a node: elapsed time and attempts, a Map's iteration counts, its queue. */
+function LiveFigures({ live }: { live: LiveInfo }) {
+  return (
+    <div className="node-live">
+      {live.lines.length > 0 && <div className="live-line">{live.lines.join(" · ")}</div>}
+      {live.map && (
+        <div className="map-counts" aria-label="Iterations">
+          <span data-count="pending">pending {live.map.pending}</span> · <span data-count="running">running {live.map.running}</span>
+          {" · "}<span data-count="succeeded" className="count-ok">succeeded {live.map.succeeded}</span> · <span data-count="failed" className={live.map.failed ? "count-failed" : undefined}>failed {live.map.failed}</span>
+        </div>
+      )}
+      {live.metrics && live.metrics.length > 0 && <div className="live-metrics" aria-label="Queue and batch">{live.metrics.join(" · ")}</div>}
+    </div>
   );
 }
 
@@ -86,7 +104,7 @@ function NestedState({ d }: { d: StateView & { box: Box } }) {
       onKeyDown={onKey}
     >
       <Handle type="target" id={`${d.id}|in`} position={Position.Top} aria-label={`Into ${d.name}`} />
-      {group ? <div className="group-header"><span className="node-type">{d.stateType}</span> <span className="node-name">{d.name}</span></div> : <LeafBody d={d} />}
+      {group ? <GroupHeader d={d} /> : <LeafBody d={d} />}
       <Problems problems={d.problems} />
       <SourceHandles data={d} prefix={`${d.id}|`} />
       {d.containers.map((c) => <Container key={c.id} c={c} owner={d.name} />)}
@@ -108,6 +126,16 @@ function Container({ c, owner }: { c: ContainerView; owner: string }) {
   );
 }
 
+function GroupHeader({ d }: { d: StateView }) {
+  return (
+    <div className="group-header">
+      <span className="node-type">{d.stateType}</span> <span className="node-name">{d.name}</span>
+      {d.status && <span className="node-status"> · {d.status}</span>}
+      {d.live && <LiveFigures live={d.live} />}
+    </div>
+  );
+}
+
 export function StateNode({ data, selected }: NodeProps) {
   const d = data as StateData;
   return (
@@ -125,9 +153,7 @@ export function GroupNode({ data, selected }: NodeProps) {
   return (
     <div className={classes("group-node", d, selected)}>
       <Handle type="target" id="in" position={Position.Top} aria-label={`Into ${d.name}`} />
-      <div className="group-header">
-        <span className="node-type">{d.stateType}</span> <span className="node-name">{d.name}</span>
-      </div>
+      <GroupHeader d={d} />
       <Problems problems={d.problems} />
       <SourceHandles data={d} />
       {d.containers.map((c) => <Container key={c.id} c={c} owner={d.name} />)}
