@@ -152,7 +152,7 @@ class EmbeddedRuntime:
                 self._loop.call_soon(self._flush, arn, running)
 
         execution = lifecycle.start(request, Hooks(invoke=self._invoke, on_event=on_event,
-                                                   task_token=_no_callbacks))
+                                                   task_token=_no_callbacks), sink)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
             result = lifecycle.result_of(execution)

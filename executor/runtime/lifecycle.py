@@ -10,9 +10,10 @@ import asyncio
 import json
 import logging
 import time
-from typing import Callable
+from typing import Any, Callable, Iterator
 
-from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
+from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, StatesError, dumps, parse_definition
+from executor.resources import ResourceFailure, bucket_items
 
 from .base import ExecutionRequest, ExecutionResult
 
@@ -44,14 +45,35 @@ def machine_for(request: ExecutionRequest) -> StateMachine:
     return machine
 
 
-def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
+def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
-    parses, say): it fails loudly, with the reason, and nothing else is lost."""
+    parses, say): it fails loudly, with the reason, and nothing else is lost. A Distributed Map reads
+    and writes the local folder buckets; its Map Run goes to ``sink`` when the sink keeps them."""
+    if hooks.read_items is None:
+        hooks.read_items = _read_items
+    if hooks.write_results is None:
+        hooks.write_results = _write_results
+    if hooks.map_run is None and getattr(sink, "map_run_updated", None) is not None:
+        hooks.map_run = sink.map_run_updated
     try:
         return Execution(machine_for(request), execution_info(request), hooks)
     except Exception as exc:
         log.exception("cannot start %s", request.execution_arn)
         return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
+
+
+def _read_items(resource: str, request: dict) -> Iterator[Any]:
+    try:
+        yield from bucket_items.read_items(resource, request)
+    except ResourceFailure as exc:
+        raise StatesError(exc.error, exc.cause) from None
+
+
+def _write_results(resource: str, request: dict) -> dict:
+    try:
+        return bucket_items.write_results(resource, request)
+    except ResourceFailure as exc:
+        raise StatesError(exc.error, exc.cause) from None
 
 
 async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:

@@ -1,0 +1,460 @@
+"""A Distributed Map: its items (an array, or an ItemReader read lazily), batches, child
+executions, its Map Run record, and the ResultWriter. Mixed into Execution.
+
+Items are pulled from the reader only when a child can start, so a reader over a file of a
+million rows holds a few rows, not the file. Each child runs as a child execution: its events
+stay out of the parent's history and it sees no outer variables.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any, Iterator
+
+from .errors import (
+    STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    STATES_ITEM_READER_FAILED,
+    STATES_RESULT_WRITER_FAILED,
+    STATES_RUNTIME,
+    StatesError,
+)
+from .history import EventLog, dumps
+from .map_io import ItemBatcherSpec, ItemReaderSpec
+from .scope import Fatal, Frame, Scope, coerce_number, iso_time, json_type, runtime_error, state_random, state_uuid
+from .states import MapState
+
+__all__ = ["DistributedMixin"]
+
+#: With MaxConcurrency 0, AWS runs "up to 10,000 parallel child workflow executions".
+DEFAULT_CONCURRENCY = 10_000
+#: How often a running Map Run is reported to the runtime (and UpdateMapRun read back), in seconds.
+REPORT_EVERY_S = 0.25
+_COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten",
+               "failuresNotRedrivable", "pendingRedrive")
+
+
+class _Limit:
+    """A concurrency limit that UpdateMapRun may change while children run (one acquirer)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.running = 0
+        self.freed = asyncio.Event()
+
+    async def acquire(self, abort: asyncio.Event) -> None:
+        while self.running >= (self.limit or DEFAULT_CONCURRENCY) and not abort.is_set():
+            self.freed.clear()
+            await self.freed.wait()
+        self.running += 1
+
+    def release(self) -> None:
+        self.running -= 1
+        self.freed.set()
+
+    def set(self, limit: int) -> None:
+        self.limit = limit
+        self.freed.set()
+
+
+class _Counts:
+    __slots__ = _COUNT_KEYS
+
+    def __init__(self):
+        for key in _COUNT_KEYS:
+            setattr(self, key, 0)
+
+    def as_dict(self) -> dict:
+        return {key: getattr(self, key) for key in _COUNT_KEYS}
+
+
+class _MapRun:
+    """One Map Run: pulls child inputs, runs children within the limit, keeps counts and results."""
+
+    def __init__(self, execution, state: MapState, run_arn: str, max_concurrency: int, tolerated: tuple,
+                 total: int | None, keep_entries: bool, path: str):
+        self.execution = execution
+        self.state = state
+        self.run_arn = run_arn
+        self.limit = _Limit(max_concurrency)
+        self.tolerated_count, self.tolerated_pct = tolerated
+        self.total = total  # known once the source is exhausted (at once for an array)
+        self.keep_entries = keep_entries
+        self.path = path
+        self.items, self.children = _Counts(), _Counts()
+        self.outputs: dict[int, Any] = {}
+        self.entries: dict[int, tuple] = {}  # index -> (status, entry) for the ResultWriter
+        self.tasks: set[asyncio.Task] = set()
+        self.abort = asyncio.Event()
+        self.abort_error: StatesError | None = None
+        self.status = "RUNNING"
+        self.started = execution.hooks.now()
+        self.stopped: float | None = None
+        label = state.label or state.name
+        info = execution.info
+        self.child_machine_arn = f"{info.state_machine_arn}/{label}"
+        self.child_arn_base = f"{info.state_machine_arn.replace(':stateMachine:', ':execution:')}/{label}"
+
+    # -- running -------------------------------------------------------------------
+
+    async def run(self, inputs: Iterator[tuple[Any, int]]) -> None:
+        reporter = None
+        if self.execution.hooks.map_run is not None:
+            await self.report()
+            reporter = asyncio.ensure_future(self._report_loop())
+        try:
+            await self._start_children(inputs)
+            while self.tasks and not self.abort.is_set():
+                await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            await self._cancel_children()
+            self.status = "ABORTED"
+            raise
+        finally:
+            if reporter is not None:
+                reporter.cancel()
+        if self.abort_error is not None:
+            await self._cancel_children()
+            raise self.abort_error
+
+    async def _start_children(self, inputs: Iterator[tuple[Any, int]]) -> None:
+        index = 0
+        while not self.abort.is_set():
+            await self.limit.acquire(self.abort)
+            if self.abort.is_set():
+                self.limit.release()
+                return
+            try:
+                child_input, size = next(inputs)
+            except StopIteration:
+                self.limit.release()
+                break
+            except BaseException:
+                self.limit.release()
+                raise
+            self.items.total += size
+            self.items.running += size
+            self.children.total += 1
+            self.children.running += 1
+            name = state_uuid()  # drawn here, in order, so a replay names children alike
+            task = asyncio.ensure_future(self._child(index, child_input, size, name))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            index += 1
+            if index % 64 == 0:
+                await asyncio.sleep(0)  # let started children run while the reader is read
+        self.total = self.items.total
+        self._check_threshold()
+
+    async def _child(self, index: int, value: Any, size: int, name: str) -> None:
+        ex, state = self.execution, self.state
+        started = ex.hooks.now()
+        frame = Frame(0, EventLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]")
+        error: StatesError | None = None
+        try:
+            output = await ex.run_machine(state.processor, value, frame)
+        except Fatal as fatal:  # a child execution's fatal error fails that child only
+            error = fatal.error
+        except StatesError as exc:
+            error = exc
+        except asyncio.CancelledError:
+            self._finished(index, size, "ABORTED", value, None, None, name, started)
+            raise
+        finally:
+            self.limit.release()
+        if error is None:
+            self._finished(index, size, "SUCCEEDED", value, output, None, name, started)
+            return
+        self._finished(index, size, "FAILED", value, None, error, name, started)
+        if self.abort_error is None and self._over_threshold():
+            self._fail(error)
+
+    def _finished(self, index, size, status, value, output, error, name, started) -> None:
+        self.items.running -= size
+        self.children.running -= 1
+        counter = {"SUCCEEDED": "succeeded", "FAILED": "failed", "ABORTED": "aborted"}[status]
+        setattr(self.items, counter, getattr(self.items, counter) + size)
+        setattr(self.children, counter, getattr(self.children, counter) + 1)
+        if status == "SUCCEEDED":
+            self.outputs[index] = output
+        if self.keep_entries:
+            self.entries[index] = (status, self._entry(status, value, output, error, name, started))
+
+    def _entry(self, status, value, output, error, name, started) -> dict:
+        """One child as AWS's ResultWriter lists it (Transformation NONE)."""
+        entry = {"ExecutionArn": f"{self.child_arn_base}:{name}", "Input": dumps(value),
+                 "InputDetails": {"Included": True}, "Name": name}
+        if status == "SUCCEEDED":
+            entry.update({"Output": dumps(output), "OutputDetails": {"Included": True}})
+        elif error is not None:
+            entry.update({k: v for k, v in (("Error", error.error), ("Cause", error.cause)) if v is not None})
+        entry.update({"RedriveCount": 0, "RedriveStatus": "NOT_REDRIVABLE",
+                      "RedriveStatusReason": f"Execution is {status} and cannot be redriven",
+                      "StartDate": iso_time(started), "StateMachineArn": self.child_machine_arn,
+                      "Status": status, "StopDate": iso_time(self.execution.hooks.now())})
+        return entry
+
+    # -- tolerated failures ------------------------------------------------------------
+
+    def _over_threshold(self) -> bool:
+        """Whether the failed items pass a threshold. A percentage is judged once the number of items
+        is known (an array at once, a reader when it is read to its end)."""
+        failed, count, pct = self.items.failed, self.tolerated_count, self.tolerated_pct
+        if count is None and pct is None:
+            return failed > 0
+        if count is not None and failed > count:
+            return True
+        return pct is not None and bool(self.total) and failed * 100.0 / self.total > pct
+
+    def _check_threshold(self) -> None:
+        if self.abort_error is None and self.items.failed and self._over_threshold():
+            self._fail(None)
+
+    def _fail(self, child_error: StatesError | None) -> None:
+        if self.tolerated_count is not None or self.tolerated_pct is not None or child_error is None:
+            child_error = StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                      "The specified tolerated failure threshold was exceeded")
+        self.abort_error = child_error
+        self.abort.set()
+        self.limit.freed.set()
+
+    async def _cancel_children(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- the Map Run record --------------------------------------------------------------
+
+    def record(self) -> dict:
+        items, children = self.items.as_dict(), self.children.as_dict()
+        return {"mapRunArn": self.run_arn, "executionArn": self.execution.info.execution_arn,
+                "stateName": self.state.name, "status": self.status, "startDate": self.started,
+                "stopDate": self.stopped, "maxConcurrency": self.limit.limit,
+                "toleratedFailurePercentage": float(self.tolerated_pct or 0),
+                "toleratedFailureCount": int(self.tolerated_count or 0),
+                "itemCounts": items, "executionCounts": children}
+
+    async def report(self) -> None:
+        hook = self.execution.hooks.map_run
+        if hook is None:
+            return
+        try:
+            updates = await asyncio.get_running_loop().run_in_executor(None, hook, self.record())
+        except Exception:  # the record is for people watching; it never fails the run
+            return
+        if updates and self.status == "RUNNING":
+            self.apply(updates)
+
+    def apply(self, updates: dict) -> None:
+        """UpdateMapRun's settings, at once: a new limit frees or holds slots, new thresholds are judged now."""
+        if updates.get("maxConcurrency") is not None:
+            self.limit.set(int(updates["maxConcurrency"]))
+        if updates.get("toleratedFailureCount") is not None:
+            self.tolerated_count = int(updates["toleratedFailureCount"])
+        if updates.get("toleratedFailurePercentage") is not None:
+            self.tolerated_pct = float(updates["toleratedFailurePercentage"])
+        self._check_threshold()
+
+    async def _report_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REPORT_EVERY_S)
+            await self.report()
+
+    def end(self, status: str) -> None:
+        self.status = status
+        self.stopped = self.execution.hooks.now()
+
+
+class DistributedMixin:
+    """The Distributed Map; ``self`` is the Execution."""
+
+    async def _distributed_map(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> Any:
+        log, frame = scope.frame.log, scope.frame
+        reader = state.item_reader
+        if reader is None:
+            items = self._map_items(state, effective, scope, entered_id)
+            length = len(items)
+        else:
+            request, max_items = self._reader_request(state, reader, effective, scope, entered_id)
+            length = 0  # not known until the reader has been read
+        max_concurrency = self._map_concurrency(state, effective, scope, entered_id)
+        batching = self._batching(state, state.item_batcher, effective, scope, entered_id)
+        frame.last = log.add("MapStateStarted", frame.last, {"length": length})
+        tolerated = self._map_tolerance(state, effective, scope, entered_id)
+        run_arn = (f"{self.info.execution_arn.replace(':execution:', ':mapRun:')}/"
+                   f"{state.label or state.name}:{state_random().getrandbits(64):016x}")
+        frame.last = log.add("MapRunStarted", frame.last, {"mapRunArn": run_arn})
+        writer = state.result_writer
+        run = _MapRun(self, state, run_arn, max_concurrency, tolerated, None if reader else length,
+                      keep_entries=writer is not None,
+                      path=f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}")
+        error: StatesError | None = None
+        try:
+            source = items if reader is None else self._read_items(reader, request, max_items)
+            await run.run(self._child_inputs(state, source, effective, scope, batching))
+        except StatesError as exc:
+            error = exc
+        except asyncio.CancelledError:
+            run.end("ABORTED")
+            if self.hooks.map_run is not None:
+                asyncio.get_running_loop().run_in_executor(None, self.hooks.map_run, run.record())
+            raise
+        output = None
+        if writer is not None and (error is None or error.error == STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD):
+            try:
+                output = await self._write_results(state, writer, run, effective, scope)
+            except StatesError as exc:
+                error = error or exc
+        run.end("FAILED" if error is not None else "SUCCEEDED")
+        await run.report()
+        if error is not None:
+            details = {k: v for k, v in (("error", error.error), ("cause", error.cause)) if v is not None}
+            frame.last = log.add("MapRunFailed", frame.last, details)
+            raise error
+        frame.last = log.add("MapRunSucceeded", frame.last, None)
+        log.add("MapStateSucceeded", frame.last, None)
+        if writer is not None:
+            return output
+        return [run.outputs.get(i) for i in range(run.children.total)]
+
+    # -- settings evaluated when the state starts --------------------------------------------
+
+    def _map_concurrency(self, state, effective, scope, entered_id) -> int:
+        value = state.max_concurrency
+        if callable(value):
+            value = self._jsonata_number(value, effective, scope, "MaxConcurrency")
+        if state.max_concurrency_path is not None:
+            value = self._map_number(state, state.max_concurrency_path, effective, scope, entered_id,
+                                     "MaxConcurrencyPath", integer=True)
+        return int(value or 0)
+
+    def _spec_number(self, state, value, path, effective, scope, entered_id, name):
+        """A number field of an ItemReader or ItemBatcher: literal, JSONata, or from ``NamePath``."""
+        if path is not None:
+            return self._map_number(state, path, effective, scope, entered_id, f"{name}Path", integer=True)
+        if callable(value):
+            result = value(effective, scope)
+            number = coerce_number(result, True)
+            if number is None:
+                raise StatesError("States.QueryEvaluationError", f"The JSONata expression specified for the field "
+                                  f"'{name}' returned an unexpected result type. Expected 'integer', but was "
+                                  f"'{json_type(result)}' for value: {dumps(result)}", location=name,
+                                  evaluation=True)
+            return number
+        return value
+
+    def _reader_request(self, state, reader: ItemReaderSpec, effective, scope, entered_id):
+        params = reader.parameters(effective, scope) if reader.parameters is not None else {}
+        max_items = self._spec_number(state, reader.max_items, reader.max_items_path, effective, scope, entered_id,
+                                      "MaxItems")
+        if max_items is not None and max_items < 0:
+            raise runtime_error(state, entered_id, "MaxItems cannot be negative.")
+        return {"Parameters": params, "ReaderConfig": dict(reader.reader_config)}, max_items
+
+    def _batching(self, state, spec: ItemBatcherSpec | None, effective, scope, entered_id):
+        if spec is None:
+            return None
+        max_items = self._spec_number(state, spec.max_items, spec.max_items_path, effective, scope, entered_id,
+                                      "MaxItemsPerBatch")
+        max_bytes = self._spec_number(state, spec.max_bytes, spec.max_bytes_path, effective, scope, entered_id,
+                                      "MaxInputBytesPerBatch")
+        for name, value in (("MaxItemsPerBatch", max_items), ("MaxInputBytesPerBatch", max_bytes)):
+            if value is not None and value < 1:
+                raise runtime_error(state, entered_id, f"{name} must be a positive integer.")
+        batch_input = spec.batch_input(effective, scope) if spec.batch_input is not None else None
+        return max_items, max_bytes, batch_input
+
+    # -- items ----------------------------------------------------------------------------
+
+    def _read_items(self, reader: ItemReaderSpec, request: dict, max_items: int | None) -> Iterator[Any]:
+        if self.hooks.read_items is None:
+            raise StatesError(STATES_ITEM_READER_FAILED, "This runtime has no ItemReader")
+        try:
+            items = self.hooks.read_items(reader.resource, request)
+        except StatesError:
+            raise
+        except Exception as exc:
+            raise StatesError(STATES_ITEM_READER_FAILED, f"{type(exc).__name__}: {exc}") from None
+        if max_items:  # 0 means no limit
+            items = itertools.islice(items, max_items)
+        return items
+
+    def _child_inputs(self, state: MapState, source, effective, scope: Scope, batching) -> Iterator[tuple[Any, int]]:
+        """(child input, number of items in it) for each child: items after ItemSelector, in batches."""
+        selected = self._selected(state, source, effective, scope)
+        if batching is None:
+            for item in selected:
+                yield item, 1
+            return
+        max_items, max_bytes, batch_input = batching
+        base = {"Items": []}
+        if batch_input is not None:
+            base["BatchInput"] = batch_input
+        empty_size = len(dumps(base).encode())
+        batch: list = []
+        size = empty_size
+        for index, item in enumerate(selected):
+            item_size = len(dumps(item).encode())
+            if max_bytes is not None and empty_size + item_size > max_bytes:
+                raise StatesError(STATES_RUNTIME, f"Item {index} is {item_size} bytes: with the batch around it, "
+                                                  f"over MaxInputBytesPerBatch ({max_bytes})")
+            full = max_items is not None and len(batch) >= max_items
+            too_big = max_bytes is not None and batch and size + 1 + item_size > max_bytes
+            if batch and (full or too_big):
+                yield dict(base, Items=batch), len(batch)
+                batch, size = [], empty_size
+            size += item_size + (1 if batch else 0)
+            batch.append(item)
+        if batch:
+            yield dict(base, Items=batch), len(batch)
+
+    def _selected(self, state: MapState, source, effective, scope: Scope) -> Iterator[Any]:
+        try:
+            for index, item in enumerate(source):
+                if state.item_selector is None:
+                    yield item
+                    continue
+                item_scope = Scope(self, state.name, scope.entered,
+                                   Frame(scope.frame.last, scope.frame.log, scope.frame.variables,
+                                         {"Index": index, "Value": item}, scope.frame.path))
+                yield state.item_selector(effective, item_scope)
+        except StatesError:
+            raise
+        except Exception as exc:  # a reader's own failure, reported as AWS does
+            raise StatesError(STATES_ITEM_READER_FAILED, f"{type(exc).__name__}: {exc}") from None
+
+    # -- the ResultWriter -------------------------------------------------------------------
+
+    async def _write_results(self, state, writer, run: _MapRun, effective, scope) -> Any:
+        transformation = writer.transformation or ("NONE" if writer.resource else "COMPACT")
+        results: dict[str, list] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+        for index in sorted(run.entries):
+            status, entry = run.entries[index]
+            if status != "SUCCEEDED":
+                results["FAILED"].append(entry)
+            elif transformation == "NONE":
+                results["SUCCEEDED"].append(entry)
+            else:
+                output = run.outputs.get(index)
+                if transformation == "FLATTEN" and isinstance(output, list):
+                    results["SUCCEEDED"].extend(output)
+                else:
+                    results["SUCCEEDED"].append(output)
+        if writer.resource is None:  # WriterConfig alone: the formatted results are the state's output
+            return results["SUCCEEDED"] + results["FAILED"]
+        if self.hooks.write_results is None:
+            raise StatesError(STATES_RESULT_WRITER_FAILED, "This runtime has no ResultWriter")
+        params = writer.parameters(effective, scope) if writer.parameters is not None else {}
+        request = {"Parameters": params, "MapRunArn": run.run_arn, "OutputType": writer.output_type,
+                   "Results": results}
+        try:
+            details = await asyncio.get_running_loop().run_in_executor(None, self.hooks.write_results,
+                                                                       writer.resource, request)
+        except StatesError:
+            raise
+        except Exception as exc:
+            raise StatesError(STATES_RESULT_WRITER_FAILED, f"{type(exc).__name__}: {exc}") from None
+        run.items.resultsWritten = run.items.succeeded + run.items.failed
+        run.children.resultsWritten = run.children.succeeded + run.children.failed
+        return {"MapRunArn": run.run_arn, "ResultWriterDetails": details}
