@@ -239,12 +239,14 @@ class _MapRun:
         hook = self.execution.hooks.map_run
         if hook is None:
             return
+        record = self.record()
         try:
-            updates = await asyncio.get_running_loop().run_in_executor(None, hook, self.record())
+            updates = await asyncio.get_running_loop().run_in_executor(None, hook, record)
         except Exception:  # the record is for people watching; it never fails the run
             return
-        if updates and self.status == "RUNNING":
-            self.apply(updates)
+        changed = {k: v for k, v in (updates or {}).items() if v is not None and record.get(k) != v}
+        if changed and self.status == "RUNNING":
+            self.apply(changed)
 
     def apply(self, updates: dict) -> None:
         """UpdateMapRun's settings, at once: a new limit frees or holds slots, new thresholds are judged now."""
