@@ -33,6 +33,18 @@ _COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted
                "failuresNotRedrivable", "pendingRedrive")
 
 
+class _ChildLog(EventLog):
+    """A child execution's history: numbered like any other, but not kept, since child histories
+    are not recorded (each would hold its batch's input several times over)."""
+
+    __slots__ = ()
+
+    def add(self, event_type: str, previous: int, details: dict | None) -> int:
+        event_id = self.next_id
+        self.next_id += 1
+        return event_id
+
+
 class _Limit:
     """A concurrency limit that UpdateMapRun may change while children run (one acquirer)."""
 
@@ -71,14 +83,20 @@ class _MapRun:
     """One Map Run: pulls child inputs, runs children within the limit, keeps counts and results."""
 
     def __init__(self, execution, state: MapState, run_arn: str, max_concurrency: int, tolerated: tuple,
-                 total: int | None, keep_entries: bool, path: str):
+                 total: int | None, path: str):
         self.execution = execution
         self.state = state
         self.run_arn = run_arn
         self.limit = _Limit(max_concurrency)
         self.tolerated_count, self.tolerated_pct = tolerated
         self.total = total  # known once the source is exhausted (at once for an array)
-        self.keep_entries = keep_entries
+        # What the output or the ResultWriter needs, and no more: AWS's full entry (with the child's
+        # input) only where it is written, the output only where it is returned.
+        writer = state.result_writer
+        transformation = writer and (writer.transformation or ("NONE" if writer.resource else "COMPACT"))
+        self.entry_statuses = ({"SUCCEEDED", "FAILED", "ABORTED"} if transformation == "NONE"
+                               else {"FAILED", "ABORTED"} if writer else set())
+        self.keep_outputs = transformation != "NONE"
         self.path = path
         self.items, self.children = _Counts(), _Counts()
         self.outputs: dict[int, Any] = {}
@@ -148,7 +166,7 @@ class _MapRun:
     async def _child(self, index: int, value: Any, size: int, name: str) -> None:
         ex, state = self.execution, self.state
         started = ex.hooks.now()
-        frame = Frame(0, EventLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]")
+        frame = Frame(0, _ChildLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]")
         error: StatesError | None = None
         try:
             output = await ex.run_machine(state.processor, value, frame)
@@ -174,9 +192,9 @@ class _MapRun:
         counter = {"SUCCEEDED": "succeeded", "FAILED": "failed", "ABORTED": "aborted"}[status]
         setattr(self.items, counter, getattr(self.items, counter) + size)
         setattr(self.children, counter, getattr(self.children, counter) + 1)
-        if status == "SUCCEEDED":
+        if status == "SUCCEEDED" and self.keep_outputs:
             self.outputs[index] = output
-        if self.keep_entries:
+        if status in self.entry_statuses:
             self.entries[index] = (status, self._entry(status, value, output, error, name, started))
 
     def _entry(self, status, value, output, error, name, started) -> dict:
@@ -289,7 +307,6 @@ class DistributedMixin:
         frame.last = log.add("MapRunStarted", frame.last, {"mapRunArn": run_arn})
         writer = state.result_writer
         run = _MapRun(self, state, run_arn, max_concurrency, tolerated, None if reader else length,
-                      keep_entries=writer is not None,
                       path=f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}")
         error: StatesError | None = None
         try:
@@ -433,12 +450,10 @@ class DistributedMixin:
         results: dict[str, list] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
         for index in sorted(run.entries):
             status, entry = run.entries[index]
-            if status != "SUCCEEDED":
-                results["FAILED"].append(entry)
-            elif transformation == "NONE":
-                results["SUCCEEDED"].append(entry)
-            else:
-                output = run.outputs.get(index)
+            results["SUCCEEDED" if status == "SUCCEEDED" else "FAILED"].append(entry)
+        if transformation != "NONE":
+            for index in sorted(run.outputs):
+                output = run.outputs[index]
                 if transformation == "FLATTEN" and isinstance(output, list):
                     results["SUCCEEDED"].extend(output)
                 else:

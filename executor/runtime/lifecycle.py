@@ -17,7 +17,8 @@ from executor.resources import ResourceFailure, bucket_items
 
 from .base import ExecutionRequest, ExecutionResult
 
-__all__ = ["execution_info", "machine_for", "start", "run_to_outcome", "failed", "result_of", "STATES_RUNTIME"]
+__all__ = ["execution_info", "machine_for", "start", "read_items", "write_results", "run_to_outcome", "failed",
+           "result_of", "STATES_RUNTIME"]
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Executio
     parses, say): it fails loudly, with the reason, and nothing else is lost. A Distributed Map reads
     and writes the local folder buckets; its Map Run goes to ``sink`` when the sink keeps them."""
     if hooks.read_items is None:
-        hooks.read_items = _read_items
+        hooks.read_items = read_items
     if hooks.write_results is None:
-        hooks.write_results = _write_results
+        hooks.write_results = write_results
     if hooks.map_run is None and getattr(sink, "map_run_updated", None) is not None:
         hooks.map_run = sink.map_run_updated
     try:
@@ -62,14 +63,15 @@ def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Executio
         return Outcome("FAILED", error=STATES_RUNTIME, cause=str(exc))
 
 
-def _read_items(resource: str, request: dict) -> Iterator[Any]:
+def read_items(resource: str, request: dict) -> Iterator[Any]:
+    """A Distributed Map's ItemReader on the local folder buckets, failures as StatesError."""
     try:
         yield from bucket_items.read_items(resource, request)
     except ResourceFailure as exc:
         raise StatesError(exc.error, exc.cause) from None
 
 
-def _write_results(resource: str, request: dict) -> dict:
+def write_results(resource: str, request: dict) -> dict:
     try:
         return bucket_items.write_results(resource, request)
     except ResourceFailure as exc:
