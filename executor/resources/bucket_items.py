@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import ResourceFailure
-from .buckets import BUCKETS_SETTING, etag, list_keys, object_path, write
+from .buckets import BUCKETS_SETTING, bucket_path, etag, list_keys, object_path, write
 
 __all__ = ["read_items", "write_results", "GET_OBJECT", "LIST_OBJECTS", "PUT_OBJECT"]
 
@@ -179,6 +179,8 @@ def _csv_items(bucket: str, key: str, config: dict) -> Iterator[dict]:
 
 def _listed_objects(bucket: str, prefix: str, start_after: str) -> Iterator[dict]:
     """Each object under ``prefix`` as listObjectsV2 gives it."""
+    if not bucket_path(bucket).is_dir():
+        raise _fail(f"The bucket {bucket!r} does not exist (no folder {bucket_path(bucket)}; {BUCKETS_SETTING})")
     for key, path in list_keys(bucket, prefix, start_after):
         stat = path.stat()
         yield {"Etag": etag(path), "Key": key, "LastModified": int(stat.st_mtime), "Size": stat.st_size,
