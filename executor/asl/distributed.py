@@ -20,7 +20,18 @@ from .errors import (
 )
 from .history import EventLog, dumps
 from .map_io import ItemBatcherSpec, ItemReaderSpec
-from .scope import Fatal, Frame, Scope, coerce_number, iso_time, json_type, runtime_error, state_random, state_uuid
+from .scope import (
+    JSONATA,
+    Fatal,
+    Frame,
+    Scope,
+    coerce_number,
+    iso_time,
+    json_type,
+    runtime_error,
+    state_random,
+    state_uuid,
+)
 from .states import MapState
 
 __all__ = ["DistributedMixin"]
@@ -437,7 +448,10 @@ class DistributedMixin:
                 item_scope = Scope(self, state.name, scope.entered,
                                    Frame(scope.frame.last, scope.frame.log, scope.frame.variables,
                                          {"Index": index, "Value": item}, scope.frame.path))
-                yield state.item_selector(effective, item_scope)
+                if state.query_language == JSONATA:
+                    yield state.item_selector({"input": effective}, item_scope)
+                else:
+                    yield state.item_selector(effective, item_scope)
         except StatesError:
             raise
         except Exception as exc:  # a reader's own failure, reported as AWS does

@@ -119,17 +119,6 @@ def test_list_objects_v2_gives_each_object_under_the_prefix_in_key_order(buckets
     assert items[0]["StorageClass"] == "STANDARD" and isinstance(items[0]["LastModified"], int)
 
 
-def test_jsonata_arguments_name_the_object(buckets, run):
-    buckets("in", "2024/data.json", "[1, 2, 3]")
-    state = {"QueryLanguage": "JSONata",
-             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
-                            "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
-                            "Arguments": {"Bucket": "in", "Key": "{% $states.input.year & '/data.json' %}"}},
-             "ItemProcessor": ECHO}
-    out = run(state, {"year": "2024", "n": 2})
-    assert json.loads(out["output"]) == [1, 2]
-
-
 @pytest.mark.parametrize("key,data,config,cause", [
     ("missing.json", None, {"InputType": "JSON"}, "does not exist"),
     ("bad.csv", "a,b\n1,2,3\n", {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, "has 3 fields"),
