@@ -14,9 +14,9 @@ Peers measured in the same run:
   would refuse such an input over 256 KiB; the interpreter run here does not check it).
 
 Peak memory is tracemalloc's peak of Python allocations during the run (a separate pass from the
-timed one, since tracing slows Python down). The Map's peak is the rows in flight, MaxConcurrency
-(16) children of ``--batch`` rows each, not the file: at 10,000 rows only 10 children exist, so
-its peak there is a little lower than at 100,000. Prints ``name: value unit`` one per line.
+timed one, since tracing slows Python down). The Map's peak is the rows in flight (the children
+running, at most MaxConcurrency 16 of ``--batch`` rows each, and the batch being read), not the
+file. Prints ``name: value unit`` one per line.
 Run: ``python bench/bench_distributed_map.py`` (``--rows 20000`` for a quick pass).
 """
 from __future__ import annotations

@@ -8,6 +8,8 @@ stay out of the parent's history and it sees no outer variables.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextvars
 import itertools
 from typing import Any, Iterator
 
@@ -42,6 +44,55 @@ DEFAULT_CONCURRENCY = 10_000
 REPORT_EVERY_S = 0.25
 _COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten",
                "failuresNotRedrivable", "pendingRedrive")
+
+
+class _Ready:
+    """Child inputs that cost nothing to take (an array's)."""
+
+    def __init__(self, inputs: Iterator[tuple[Any, int]]):
+        self.inputs = inputs
+
+    async def next(self) -> tuple[Any, int] | None:
+        return next(self.inputs, None)
+
+
+class _Chunked(_Ready):
+    """Child inputs taken from a blocking reader on a worker thread, in the Map's context (so
+    ItemSelector's random values are the Map's, as on the loop). A trip takes up to CHUNK items,
+    or one batch when batches are larger, so what waits in the buffer stays small."""
+
+    CHUNK = 64
+
+    def __init__(self, inputs: Iterator[tuple[Any, int]]):
+        super().__init__(inputs)
+        self.buffer: collections.deque = collections.deque()
+        self.context = contextvars.copy_context()
+        self.error: BaseException | None = None
+        self.done = False
+
+    def _take(self) -> list:
+        chunk: list = []
+        items = 0
+        try:
+            for taken in self.inputs:
+                chunk.append(taken)
+                items += taken[1]
+                if items >= self.CHUNK:
+                    return chunk
+        except BaseException as exc:  # raised once the inputs read before it have run
+            self.error = exc
+        self.done = True
+        return chunk
+
+    async def next(self) -> tuple[Any, int] | None:
+        if not self.buffer and not self.done:
+            chunk = await asyncio.get_running_loop().run_in_executor(None, self.context.run, self._take)
+            self.buffer.extend(chunk)
+        if self.buffer:
+            return self.buffer.popleft()
+        if self.error is not None:
+            raise self.error
+        return None
 
 
 class _ChildLog(EventLog):
@@ -125,13 +176,15 @@ class _MapRun:
 
     # -- running -------------------------------------------------------------------
 
-    async def run(self, inputs: Iterator[tuple[Any, int]]) -> None:
+    async def run(self, inputs: Iterator[tuple[Any, int]], blocking: bool = False) -> None:
+        """Run a child for each input; ``blocking`` inputs (a reader's) are taken on a worker thread,
+        a chunk at a time, so reading a file never holds up the loop other executions share."""
         reporter = None
         if self.execution.hooks.map_run is not None:
             await self.report()
             reporter = asyncio.ensure_future(self._report_loop())
         try:
-            await self._start_children(inputs)
+            await self._start_children(_Chunked(inputs) if blocking else _Ready(inputs))
             while self.tasks and not self.abort.is_set():
                 await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_COMPLETED)
         except BaseException:
@@ -145,7 +198,7 @@ class _MapRun:
             await self._cancel_children()
             raise self.abort_error
 
-    async def _start_children(self, inputs: Iterator[tuple[Any, int]]) -> None:
+    async def _start_children(self, inputs: _Ready) -> None:
         index = 0
         while not self.abort.is_set():
             await self.limit.acquire(self.abort)
@@ -153,13 +206,14 @@ class _MapRun:
                 self.limit.release()
                 return
             try:
-                child_input, size = next(inputs)
-            except StopIteration:
-                self.limit.release()
-                break
+                taken = await inputs.next()
             except BaseException:
                 self.limit.release()
                 raise
+            if taken is None:
+                self.limit.release()
+                break
+            child_input, size = taken
             self.items.total += size
             self.items.running += size
             self.children.total += 1
@@ -322,7 +376,7 @@ class DistributedMixin:
         error: StatesError | None = None
         try:
             source = items if reader is None else self._read_items(reader, request, max_items)
-            await run.run(self._child_inputs(state, source, effective, scope, batching))
+            await run.run(self._child_inputs(state, source, effective, scope, batching), blocking=reader is not None)
         except StatesError as exc:
             error = exc
         except asyncio.CancelledError:

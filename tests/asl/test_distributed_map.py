@@ -72,7 +72,8 @@ def test_jsonata_item_selector_and_batcher_expressions():
 
 
 def test_the_reader_is_read_only_as_far_as_the_map_gets():
-    """A failure on the first item stops the run: the rest of a long reader is never read."""
+    """A failure on the first item stops the run: the rest of a long reader is never read (it is
+    taken a chunk of 64 at a time, off the loop)."""
     buckets = FakeBuckets([{"bad": True}] + [{"bad": False}] * 10_000)
     child = {"ProcessorConfig": DISTRIBUTED, "StartAt": "Check", "States": {
         "Check": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "Boom"}],
@@ -83,8 +84,21 @@ def test_the_reader_is_read_only_as_far_as_the_map_gets():
                             "Parameters": {"Bucket": "in", "Key": "k"}}}
     outcome, events = execute(state, {}, buckets)
     assert (outcome.status, outcome.error) == ("FAILED", "Bad")
-    assert buckets.taken < 10
+    assert buckets.taken <= 3 * 64
     assert [e["type"] for e in events][-3:] == ["MapRunFailed", "MapStateFailed", "ExecutionFailed"]
+
+
+def test_a_jsonata_item_selector_shapes_items_read_off_the_loop():
+    buckets = FakeBuckets([{"k": f"key-{i}"} for i in range(150)])
+    state = {"QueryLanguage": "JSONata", "ItemProcessor": ECHO,
+             "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Arguments": {"Bucket": "in"}},
+             "ItemSelector": {"key": "{% $states.context.Map.Item.Value.k %}",
+                              "i": "{% $states.context.Map.Item.Index %}"},
+             "ItemBatcher": {"MaxItemsPerBatch": 100}}
+    outcome, _ = execute(state, {}, buckets)
+    assert outcome.status == "SUCCEEDED", outcome
+    assert [len(b["Items"]) for b in outcome.output] == [100, 50]
+    assert outcome.output[1]["Items"][-1] == {"key": "key-149", "i": 149}
 
 
 def test_a_reader_failure_after_some_items_is_item_reader_failed():
