@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -163,3 +164,24 @@ def test_the_command_writes_a_template_for_a_saved_machine_or_a_file(api, tmp_pa
     source.write_text(json.dumps(EVERY_INTEGRATION))
     call_command("export_aws", "--file", str(source), "--format", "sam", "--out", str(out))
     assert "FlowStateMachine" in json.loads(out.read_text())["Resources"]
+
+
+def test_a_distributed_map_gets_child_execution_and_bucket_policies():
+    definition = json.loads((Path(__file__).resolve().parents[2] / "examples" / "distributed-notes.asl.json")
+                            .read_text())
+    template = export_template(name="notes", definition=json.dumps(definition), fmt="sam")
+    by_action: dict[str, list] = {}
+    for statement in statements(template):
+        for action in statement["Action"]:
+            by_action.setdefault(action, []).extend(statement["Resource"])
+    machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    assert by_action["states:StartExecution"] == [{"Fn::Sub": f"{machine}:stateMachine:notes"}]
+    assert by_action["states:DescribeExecution"] == [{"Fn::Sub": f"{machine}:execution:notes/*"}]
+    assert {"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesBucket}"} in by_action["s3:ListBucket"]
+    assert by_action["s3:PutObject"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesResultsBucket}/*"}]
+    parameters = template["Parameters"]
+    assert parameters["NotesBucket"]["Default"] == "notes"
+    assert parameters["NotesResultsBucket"]["Default"] == "notes-results"
+    body = template["Resources"]["NotesStateMachine"]["Properties"]["Definition"]
+    assert body["States"]["CountWords"]["ItemReader"]["Parameters"]["Bucket"] == "${NotesBucket}"
+    assert lint(export_template(name="notes", definition=json.dumps(definition), fmt="cloudformation")) == []
