@@ -287,7 +287,14 @@ class MapRun:
     # -- the Map Run record --------------------------------------------------------------
 
     def record(self) -> dict:
+        """DescribeMapRun's fields. Items not started yet are ``pending`` once their number is known
+        (an array's at once; a reader's when read to its end, by which time all have started)."""
         items, children = self.items.as_dict(), self.children.as_dict()
+        if self.total is not None and self.total > items["total"] and self.status == "RUNNING":
+            not_started = self.total - items["total"]
+            items.update(pending=not_started, total=self.total)
+            if self.state.item_batcher is None:  # one child an item
+                children.update(pending=not_started, total=self.total)
         return {"mapRunArn": self.run_arn, "executionArn": self.execution.info.execution_arn,
                 "stateName": self.state.name, "status": self.status, "startDate": self.started,
                 "stopDate": self.stopped, "maxConcurrency": self.limit.limit,

@@ -75,6 +75,8 @@ def test_update_map_run_raises_the_concurrency_of_a_running_map(sfn, make_state_
     before = sfn.describe_map_run(mapRunArn=run_arn)
     assert before["status"] == "RUNNING" and before["maxConcurrency"] == 1
     assert before["executionCounts"]["running"] <= 1
+    # all eight items are known from the start: those not started yet are pending
+    assert before["itemCounts"]["total"] == 8 and before["itemCounts"]["pending"] >= 6
     sfn.update_map_run(mapRunArn=run_arn, maxConcurrency=8)
     updated_at = time.monotonic()
     out = wait_for_end(sfn, started["executionArn"], timeout=30)
