@@ -180,11 +180,13 @@ def _items(n_bad: int, n: int = 10) -> list:
     ({"ToleratedFailurePercentage": 30}, 4, "FAILED"),
     ({"ToleratedFailureCount": 2}, 2, "SUCCEEDED"),
     ({"ToleratedFailureCountPath": "$.allowed"}, 3, "FAILED"),
+    ({"ToleratedFailurePercentagePath": "$.pct"}, 2, "SUCCEEDED"),
+    ({"ToleratedFailurePercentagePath": "$.pct"}, 3, "FAILED"),
 ])
 def test_tolerated_failures_below_and_above_the_threshold(buckets, run, tolerance, n_bad, status):
     buckets("in", "data.jsonl", "".join(json.dumps(x) + "\n" for x in _items(n_bad)))
     state = {"ItemReader": reader("JSONL", key="data.jsonl"), "ItemProcessor": FAIL_WHEN_ASKED, **tolerance}
-    out = run(state, {"allowed": 2})
+    out = run(state, {"allowed": 2, "pct": 20})
     assert out["status"] == status, out
     if status == "FAILED":
         assert out["error"] == "States.ExceedToleratedFailureThreshold"
