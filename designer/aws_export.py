@@ -92,6 +92,47 @@ def _tasks(states: dict) -> Iterator[dict]:
             yield from _tasks(processor.get("States") or {})
 
 
+def _distributed_maps(states: dict) -> Iterator[dict]:
+    """Every Map state whose ItemProcessor runs DISTRIBUTED, in branches and item processors too."""
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if isinstance(processor, dict):
+            config = processor.get("ProcessorConfig")
+            if state.get("Type") == "Map" and isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED":
+                yield state
+            yield from _distributed_maps(processor.get("States") or {})
+        for branch in state.get("Branches") or []:
+            yield from _distributed_maps(branch.get("States") or {})
+
+
+def _distributed_map(t: _Template, state: dict, machine_name: str) -> None:
+    """A Distributed Map starts child executions of its own state machine, and its ItemReader and
+    ResultWriter read and write S3 (as AWS's policy for them names)."""
+    machine = f"{_PARTITION}:states:${{AWS::Region}}:${{AWS::AccountId}}"
+    t.allow(["states:StartExecution"], [_sub(f"{machine}:stateMachine:{machine_name}")])
+    t.allow(["states:DescribeExecution", "states:StopExecution"], [_sub(f"{machine}:execution:{machine_name}/*")])
+    for field_name, actions in (("ItemReader", None),
+                                ("ResultWriter", ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
+                                                  "s3:AbortMultipartUpload"])):
+        spec = state.get(field_name)
+        if not isinstance(spec, dict):
+            continue
+        key = "Arguments" if isinstance(spec.get("Arguments"), dict) else "Parameters"
+        args = spec.get(key) if isinstance(spec.get(key), dict) else None
+        bucket = args.get("Bucket") if args is not None else None
+        if not _literal(bucket):
+            t.allow(actions or ["s3:GetObject", "s3:ListBucket"], ["*"])
+            continue
+        name = t.parameter("Bucket", bucket, "S3 bucket (locally: a folder of SWITCHYARD_BUCKETS_DIR)")
+        args["Bucket"] = f"${{{name}}}"
+        if actions is None and str(spec.get("Resource", "")).endswith(":listObjectsV2"):
+            t.allow(["s3:ListBucket"], [_sub(f"{_PARTITION}:s3:::${{{name}}}")])
+        else:
+            t.allow(actions or ["s3:GetObject"], [_sub(f"{_PARTITION}:s3:::${{{name}}}/*")])
+
+
 def _pascal(action: str) -> str:
     return action[:1].upper() + action[1:]
 
@@ -284,11 +325,13 @@ def _task(t: _Template, state: dict) -> None:
         _start_execution(t, action, args)
 
 
-def _collect(definition: dict) -> tuple[dict, _Template]:
+def _collect(definition: dict, machine_name: str) -> tuple[dict, _Template]:
     copy = json.loads(json.dumps(definition))
     t = _Template()
     for state in _tasks(copy.get("States") or {}):
         _task(t, state)
+    for state in _distributed_maps(copy.get("States") or {}):
+        _distributed_map(t, state, machine_name)
     return copy, t
 
 
@@ -301,7 +344,7 @@ def export_template(*, name: str, definition: str, machine_type: str = "STANDARD
     """The template (a dict) for the state machine ``name``; ``fmt`` is ``sam`` or ``cloudformation``."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    body, t = _collect(json.loads(definition))
+    body, t = _collect(json.loads(definition), name)
     policy = {"Version": "2012-10-17", "Statement": t.statements}
     logical = _logical_id(name) + "StateMachine"
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}

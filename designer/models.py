@@ -159,3 +159,29 @@ class HistoryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.execution_id}#{self.event_id} {self.type}"
+
+
+class MapRun(models.Model):
+    """A Distributed Map's run: the settings UpdateMapRun changes and the counts DescribeMapRun reports.
+
+    The runtime reports the counts as the run goes (a few times a second); the settings are
+    the Map's own when it starts and afterwards only UpdateMapRun changes them, and the
+    running Map reads them back."""
+
+    arn = models.CharField(max_length=500, unique=True)
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="map_runs")
+    state_name = models.CharField(max_length=80)
+    status = models.CharField(max_length=16, default="RUNNING")
+    start_date = models.DateTimeField()
+    stop_date = models.DateTimeField(null=True, blank=True)
+    max_concurrency = models.PositiveIntegerField(default=0)
+    tolerated_failure_percentage = models.FloatField(default=0.0)
+    tolerated_failure_count = models.PositiveBigIntegerField(default=0)
+    item_counts = models.JSONField(default=dict)
+    execution_counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.arn

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import close_old_connections, transaction
 
 from designer.live.publisher import publish_batch
-from designer.models import Execution, ExecutionStatus, HistoryEvent
+from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
 from designer.storable import escape_unstorable
 from executor.runtime.base import ExecutionResult
 
@@ -57,6 +57,20 @@ class DjangoExecutionSink:
     def execution_finished(self, execution_arn: str, result: ExecutionResult) -> None:
         """Queue the terminal status; it is written after every event queued before it."""
         self._put(("finished", execution_arn, result))
+
+    def map_run_updated(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue a Map Run's record (DescribeMapRun's fields, dates as epoch seconds) and return the
+        settings the run must now use: those UpdateMapRun set, once the run is stored. Called on a
+        worker thread, never on an event loop."""
+        self._put(("map_run", record["executionArn"], record))
+        close_old_connections()
+        stored = MapRun.objects.filter(arn=record["mapRunArn"]).values(
+            "max_concurrency", "tolerated_failure_percentage", "tolerated_failure_count").first()
+        if stored is None:
+            return None
+        return {"maxConcurrency": stored["max_concurrency"],
+                "toleratedFailurePercentage": stored["tolerated_failure_percentage"],
+                "toleratedFailureCount": stored["tolerated_failure_count"]}
 
     # --- for the designer
     def flush(self, timeout: float = 10.0) -> bool:
@@ -114,6 +128,8 @@ class DjangoExecutionSink:
             for kind, arn, payload in batch:
                 if kind == "events" and arn in ids:
                     rows.extend(_event_row(ids[arn], event) for event in payload)
+                elif kind == "map_run" and arn in ids:
+                    _store_map_run(ids[arn], payload)
                 elif kind == "finished" and arn in ids:
                     # Events first: a reader who sees the terminal status sees the whole history.
                     _bulk_insert(rows)
@@ -121,6 +137,21 @@ class DjangoExecutionSink:
                     _finish(ids[arn], payload)
             _bulk_insert(rows)
         publish_batch(batch, ids)  # committed: live views may hear of it (designer/live)
+
+
+def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
+    """Create the Map Run with its first record's settings, or update its status and counts (its
+    settings are UpdateMapRun's from then on)."""
+    progress = {"status": record["status"], "item_counts": record["itemCounts"],
+                "execution_counts": record["executionCounts"],
+                "stop_date": to_datetime(record["stopDate"]) if record.get("stopDate") else None}
+    updated = MapRun.objects.filter(arn=record["mapRunArn"]).update(**progress)
+    if not updated:
+        MapRun.objects.create(arn=record["mapRunArn"], execution_id=execution_id, state_name=record["stateName"],
+                              start_date=to_datetime(record["startDate"]),
+                              max_concurrency=record["maxConcurrency"],
+                              tolerated_failure_percentage=record["toleratedFailurePercentage"],
+                              tolerated_failure_count=record["toleratedFailureCount"], **progress)
 
 
 def _bulk_insert(rows: list[HistoryEvent]) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from designer import redrive_services, selectors, services, testing_services, version_selectors
+from designer.awsapi.map_runs import child_executions_of
 from designer.awsapi.paging import page_of, page_position, page_size
 from designer.awsapi.shapes import (
     execution_description,
@@ -13,7 +14,7 @@ from designer.awsapi.shapes import (
     history_event,
     state_machine_description,
 )
-from designer.errors import ResourceNotFound, ValidationException
+from designer.errors import ValidationException
 from executor.resources.mocks import split_test_case
 
 __all__ = ["ACTIONS"]
@@ -75,7 +76,7 @@ def describe_state_machine_for_execution(params: dict[str, Any]) -> dict[str, An
 
 def list_executions(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("mapRunArn"):
-        raise ResourceNotFound(f"Resource not found: '{params['mapRunArn']}'")
+        return child_executions_of(params["mapRunArn"])
     if not params.get("stateMachineArn"):
         raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
     # A version or alias ARN lists the executions started through it.

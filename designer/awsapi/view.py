@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from designer import frontend
 from designer.auth import cross_site_reason
-from designer.awsapi import activities, executions, state_machines, teststate, versions
+from designer.awsapi import activities, executions, map_runs, state_machines, teststate, versions
 from designer.awsapi.protocol import AwsError, error_response, json_response, read_request
 from designer.errors import ServiceError
 
@@ -22,7 +22,7 @@ __all__ = ["root_view", "ACTIONS"]
 
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     **state_machines.ACTIONS, **versions.ACTIONS, **executions.ACTIONS, **activities.ACTIONS,
-    **teststate.ACTIONS}
+    **teststate.ACTIONS, **map_runs.ACTIONS}
 
 
 @csrf_exempt

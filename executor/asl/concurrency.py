@@ -5,11 +5,10 @@ import asyncio
 from typing import Any
 
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
-from .history import EventLog, dumps
+from .history import dumps
 from .paths import PathNotFound
 from .scope import (
     JSONATA,
-    Fatal,
     Frame,
     Scope,
     coerce_number,
@@ -17,7 +16,6 @@ from .scope import (
     jayway,
     json_type,
     runtime_error,
-    state_random,
 )
 from .states import MapState, ParallelState
 
@@ -45,21 +43,13 @@ class ConcurrencyMixin:
         return results
 
     async def _map(self, state: MapState, effective: Any, scope: Scope, entered_id: int) -> Any:
+        if state.mode == "DISTRIBUTED":
+            return await self._distributed_map(state, effective, scope, entered_id)
         log, frame = scope.frame.log, scope.frame
         items = self._map_items(state, effective, scope, entered_id)
-        max_concurrency = state.max_concurrency
-        if callable(max_concurrency):
-            max_concurrency = self._jsonata_number(max_concurrency, effective, scope, "MaxConcurrency")
-        if state.max_concurrency_path is not None:
-            max_concurrency = self._map_number(state, state.max_concurrency_path, effective, scope, entered_id,
-                                               "MaxConcurrencyPath", integer=True)
+        max_concurrency = self._map_concurrency(state, effective, scope, entered_id)
         frame.last = log.add("MapStateStarted", frame.last, {"length": len(items)})
         tolerated_count, tolerated_pct = self._map_tolerance(state, effective, scope, entered_id)
-        distributed = state.mode == "DISTRIBUTED"
-        if distributed:
-            run_arn = (f"{self.info.execution_arn.replace(':execution:', ':mapRun:')}/"
-                       f"{state.label or state.name}:{state_random().getrandbits(64):016x}")
-            frame.last = log.add("MapRunStarted", frame.last, {"mapRunArn": run_arn})
         results: list[Any] = [None] * len(items)
         failures: list[StatesError] = []
         semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
@@ -71,11 +61,7 @@ class ConcurrencyMixin:
             try:
                 if abort.is_set():
                     return
-                item_log = EventLog(None, self.hooks.now) if distributed else log
-                # A distributed Map's iterations are child executions: they see no outer variables.
-                item_frame = Frame(0 if distributed else frame.last, item_log,
-                                   {} if distributed else dict(frame.variables),
-                                   {"Index": index, "Value": item},
+                item_frame = Frame(frame.last, log, dict(frame.variables), {"Index": index, "Value": item},
                                    f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}[{index}]",
                                    f"{frame.position}/{state.name}@{scope.visit}[{index}]")
                 if self.hooks.completed is not None:
@@ -91,29 +77,20 @@ class ConcurrencyMixin:
                         value = state.item_selector(effective, item_scope)
                 else:
                     value = item
-                if not distributed:
-                    item_frame.last = log.add("MapIterationStarted", item_frame.last,
-                                              {"index": index, "name": state.name})
+                item_frame.last = log.add("MapIterationStarted", item_frame.last,
+                                          {"index": index, "name": state.name})
                 try:
-                    try:
-                        results[index] = await self.run_thread(state.processor, value, item_frame)
-                    except Fatal as fatal:
-                        if not distributed:
-                            raise
-                        # A child execution's fatal error fails that child only.
-                        raise fatal.error from None
+                    results[index] = await self.run_thread(state.processor, value, item_frame)
                 except StatesError as exc:
                     failures.append(exc)
-                    if not distributed:
-                        log.add("MapIterationFailed", item_frame.last, {"index": index, "name": state.name})
-                        frame.last = item_frame.last
+                    log.add("MapIterationFailed", item_frame.last, {"index": index, "name": state.name})
+                    frame.last = item_frame.last
                     if not self._tolerated(len(failures), len(items), tolerated_count, tolerated_pct):
                         abort.set()
                         raise
                     return
-                if not distributed:
-                    log.add("MapIterationSucceeded", item_frame.last, {"index": index, "name": state.name})
-                    frame.last = item_frame.last
+                log.add("MapIterationSucceeded", item_frame.last, {"index": index, "name": state.name})
+                frame.last = item_frame.last
             finally:
                 if semaphore is not None:
                     semaphore.release()
@@ -121,17 +98,11 @@ class ConcurrencyMixin:
         tasks = [asyncio.ensure_future(iteration(i, item)) for i, item in enumerate(items)]
         try:
             await gather_fail_fast(tasks)
-        except StatesError as exc:
-            error = exc
+        except StatesError:
             if tolerated_count is not None or tolerated_pct is not None:
-                error = StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                    "The specified tolerated failure threshold was exceeded")
-            if distributed:
-                details = {k: v for k, v in (("error", error.error), ("cause", error.cause)) if v is not None}
-                frame.last = log.add("MapRunFailed", frame.last, details)
-            raise error from None
-        if distributed:
-            frame.last = log.add("MapRunSucceeded", frame.last, None)
+                raise StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                  "The specified tolerated failure threshold was exceeded") from None
+            raise
         log.add("MapStateSucceeded", frame.last, None)
         return results
 

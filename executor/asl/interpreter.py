@@ -15,6 +15,7 @@ import asyncio
 from typing import Any
 
 from .concurrency import ConcurrencyMixin
+from .distributed import DistributedMixin
 from .errors import STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME, STATES_TIMEOUT, StatesError
 from .history import MAX_PAYLOAD_BYTES, EventLog, dumps
 from .paths import PathNotFound, set_reference_path
@@ -44,7 +45,7 @@ from .steps import StepsMixin
 __all__ = ["Hooks", "ExecutionInfo", "Execution", "Outcome", "iso_time"]
 
 
-class Execution(StepsMixin, ConcurrencyMixin):
+class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
     """One run of a state machine. ``await run()`` returns its :class:`Outcome`."""
 
     def __init__(self, machine: StateMachine, info: ExecutionInfo, hooks: Hooks):

@@ -25,6 +25,7 @@ import jsonatapy
 from . import fields as F
 from .choice import parse_timestamp
 from .errors import STATES_QUERY_EVALUATION_ERROR, StatesError
+from .map_io import parse_map_io
 from .payload import compile_payload
 from .scope import state_random, state_uuid
 from .states import (
@@ -393,7 +394,7 @@ def _build_map(builder, common, body, path, depth):
                                                                   integer=True, minimum=0),
                     tolerated_failure_percentage=_number_or_expression(builder, body, "ToleratedFailurePercentage",
                                                                        path, minimum=0, maximum=100),
-                    item_batcher=body.get("ItemBatcher"), label=body.get("Label"))
+                    label=body.get("Label"), **parse_map_io(builder, body, path, mode, jsonata=True))
 
 
 _JSONATA_BUILDERS = {"Pass": _build_pass, "Succeed": _build_succeed, "Fail": _build_fail, "Task": _build_task,

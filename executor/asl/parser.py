@@ -14,6 +14,7 @@ from . import fields as F
 from .choice import RULE_OPERATORS, compile_rule, parse_timestamp
 from .errors import DefinitionError, Problem
 from .intrinsics import IntrinsicSyntaxError
+from .map_io import parse_map_io
 from .paths import PathSyntaxError, compile_path, compile_reference_path
 from .payload import compile_payload, compile_value_path
 from .retry import Catcher, Retrier
@@ -545,7 +546,7 @@ class _Builder:
                                                      maximum=100),
             tolerated_failure_percentage_path=self.path_field(body, "ToleratedFailurePercentagePath", path,
                                                               default=None),
-            item_batcher=body.get("ItemBatcher"), label=label,
+            label=label, **parse_map_io(self, body, path, mode, jsonata=False),
         )
 
     def check_label(self, label: Any, path: str) -> None:

@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 from .errors import STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME, StatesError
 from .history import EventLog, dumps
@@ -49,6 +49,16 @@ class Hooks:
     # where each completed state, iteration and branch is reported as it completes.
     completed: Callable[[str], dict | None] | None = None
     on_checkpoint: Callable[[str, dict], None] | None = None
+    # A Distributed Map's ItemReader: (resource, {"Parameters", "ReaderConfig"}) -> an iterator of items,
+    # read lazily; it raises StatesError (States.ItemReaderFailed) as it goes.
+    read_items: Callable[[str, dict], Iterator[Any]] | None = None
+    # A ResultWriter: (resource, {"Parameters", "MapRunArn", "OutputType", "Results"}) -> {"Bucket", "Key"};
+    # called on a worker thread.
+    write_results: Callable[[str, dict], dict] | None = None
+    # A Map Run's record as it changes (DescribeMapRun's fields); returns the settings an UpdateMapRun
+    # changed since ({"maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage"}) or None.
+    # Called on a worker thread, at most a few times a second.
+    map_run: Callable[[dict], dict | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ class MapState(State):
     tolerated_failure_count_path: Any = None
     tolerated_failure_percentage: Any = None
     tolerated_failure_percentage_path: Any = None
-    item_batcher: dict | None = None
+    item_reader: Any = None  # map_io.ItemReaderSpec
+    item_batcher: Any = None  # map_io.ItemBatcherSpec
+    result_writer: Any = None  # map_io.ResultWriterSpec
     label: str | None = None
     extra: dict = field(default_factory=dict)

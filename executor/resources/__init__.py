@@ -107,8 +107,9 @@ def _load_builtin_invokers() -> None:
     import importlib
 
     # Earlier modules register first, so later ones win: aws_services forwards every aws-sdk ARN, and
-    # sagemaker (sagemakerruntime:invokeEndpoint) and bedrock answer theirs locally instead.
-    for name in ("aws_services", "lambdas", "sagemaker", "http", "bedrock"):
+    # sagemaker (sagemakerruntime:invokeEndpoint), bedrock and s3_tasks (the folder buckets) answer
+    # theirs locally instead.
+    for name in ("aws_services", "lambdas", "sagemaker", "http", "bedrock", "s3_tasks"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a module not written yet, not a broken one

@@ -76,7 +76,9 @@ def client_name(sdk_service: str) -> str:
 def endpoint_for(service: str) -> str | None:
     """The endpoint URL for boto3 client ``service``; None means AWS itself. Raises when unset."""
     specific = f"{ENDPOINT_SETTING}_{service.upper().replace('-', '_')}"
-    url = os.environ.get(specific) or os.environ.get(ENDPOINT_SETTING)
+    # S3 Tasks use the local folder buckets unless SWITCHYARD_S3_ENDPOINT_URL sends them here.
+    s3_endpoint = os.environ.get("SWITCHYARD_S3_ENDPOINT_URL") if service == "s3" else None
+    url = s3_endpoint or os.environ.get(specific) or os.environ.get(ENDPOINT_SETTING)
     if not url:
         raise _runtime_failure(
             f"This Task calls AWS ({service}) and no endpoint is set: set {ENDPOINT_SETTING} (or {specific}) "

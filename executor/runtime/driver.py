@@ -110,7 +110,7 @@ class Driver:
             return None
         hooks = Hooks(invoke=self._invoke, sleep=self._sleep, sleep_until=self._sleep_until, on_event=self._on_event,
                       task_token=self.token_for)
-        execution = lifecycle.start(self.request, hooks)
+        execution = lifecycle.start(self.request, hooks, self.sink)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             return await self._finish(execution)
         self.execution = execution

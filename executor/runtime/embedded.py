@@ -178,7 +178,7 @@ class EmbeddedRuntime:
             log.info("resuming %s from its history: %d events", arn, len(persisted))
         else:
             hooks = Hooks(invoke=self._invoke, on_event=on_event, task_token=task_token)
-        execution = lifecycle.start(request, hooks)
+        execution = lifecycle.start(request, hooks, sink)
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
             result = lifecycle.result_of(execution)

@@ -11,15 +11,17 @@ import json
 import logging
 import time
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable, Iterator
 
-from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, dumps, parse_definition
+from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StateMachine, StatesError, dumps, parse_definition
+from executor.resources import ResourceFailure, bucket_items
 from executor.resources.intercept import intercept, intercept_token
 
 from .base import ExecutionRequest, ExecutionResult
 from .clock import VirtualClock, clock_factor
 
-__all__ = ["execution_info", "machine_for", "start", "run_to_outcome", "failed", "result_of", "STATES_RUNTIME"]
+__all__ = ["execution_info", "machine_for", "start", "read_items", "write_results", "run_to_outcome", "failed",
+           "result_of", "STATES_RUNTIME"]
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,16 @@ def machine_for(request: ExecutionRequest) -> StateMachine:
     return machine
 
 
-def start(request: ExecutionRequest, hooks: Hooks) -> Execution | Outcome:
+def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
-    parses, say): it fails loudly, with the reason, and nothing else is lost."""
+    parses, say): it fails loudly, with the reason, and nothing else is lost. A Distributed Map reads
+    and writes the local folder buckets; its Map Run goes to ``sink`` when the sink keeps them."""
+    if hooks.read_items is None:
+        hooks.read_items = read_items
+    if hooks.write_results is None:
+        hooks.write_results = write_results
+    if hooks.map_run is None and getattr(sink, "map_run_updated", None) is not None:
+        hooks.map_run = sink.map_run_updated
     try:
         # What completes is recorded for a later redrive (STANDARD executions only, as on AWS).
         checkpoints = dict((request.redrive or {}).get("checkpoints") or {}) if request.type == "STANDARD" else None
@@ -78,6 +87,21 @@ def local_hooks(request: ExecutionRequest, hooks: Hooks) -> Hooks:
                         timeout_seconds=clock.timeout_seconds)
     return replace(hooks, invoke=intercept(hooks.invoke, hooks.sleep, local),
                    task_token=intercept_token(hooks.task_token, local))
+
+
+def read_items(resource: str, request: dict) -> Iterator[Any]:
+    """A Distributed Map's ItemReader on the local folder buckets, failures as StatesError."""
+    try:
+        yield from bucket_items.read_items(resource, request)
+    except ResourceFailure as exc:
+        raise StatesError(exc.error, exc.cause) from None
+
+
+def write_results(resource: str, request: dict) -> dict:
+    try:
+        return bucket_items.write_results(resource, request)
+    except ResourceFailure as exc:
+        raise StatesError(exc.error, exc.cause) from None
 
 
 async def run_to_outcome(execution: Execution, on_cancel: Callable[[], Outcome | None]) -> Outcome | None:

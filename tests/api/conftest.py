@@ -60,6 +60,14 @@ def api_runtime():
     set_runtime(None)
 
 
+@pytest.fixture(autouse=True)
+def local_buckets(tmp_path, monkeypatch):
+    """Every test's own buckets folder, so nothing writes to var/buckets."""
+    folder = tmp_path / "local-buckets"
+    monkeypatch.setenv("SWITCHYARD_BUCKETS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def endpoint(live_server) -> str:
     """The live server's base URL; the database is reset after each test."""

@@ -186,3 +186,24 @@ def test_the_ai_pipeline_examples_template_binds_its_model_bucket_table_and_queu
     actions = {a for s in statements(template) for a in s["Action"]}
     assert actions == {"s3:GetObject", "bedrock:InvokeModel", "sagemaker:InvokeEndpoint", "dynamodb:PutItem",
                        "sqs:SendMessage"}
+
+
+def test_a_distributed_map_gets_child_execution_and_bucket_policies():
+    definition = json.loads((Path(__file__).resolve().parents[2] / "examples" / "distributed-notes.asl.json")
+                            .read_text())
+    template = export_template(name="notes", definition=json.dumps(definition), fmt="sam")
+    by_action: dict[str, list] = {}
+    for statement in statements(template):
+        for action in statement["Action"]:
+            by_action.setdefault(action, []).extend(statement["Resource"])
+    machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    assert by_action["states:StartExecution"] == [{"Fn::Sub": f"{machine}:stateMachine:notes"}]
+    assert by_action["states:DescribeExecution"] == [{"Fn::Sub": f"{machine}:execution:notes/*"}]
+    assert {"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesBucket}"} in by_action["s3:ListBucket"]
+    assert by_action["s3:PutObject"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesResultsBucket}/*"}]
+    parameters = template["Parameters"]
+    assert parameters["NotesBucket"]["Default"] == "notes"
+    assert parameters["NotesResultsBucket"]["Default"] == "notes-results"
+    body = template["Resources"]["NotesStateMachine"]["Properties"]["Definition"]
+    assert body["States"]["CountWords"]["ItemReader"]["Parameters"]["Bucket"] == "${NotesBucket}"
+    assert lint(export_template(name="notes", definition=json.dumps(definition), fmt="cloudformation")) == []

@@ -60,3 +60,19 @@ def test_the_document_pipeline_example_runs_its_local_lambdas(sfn):
     assert output["labels"][0] == {"id": "a", "label": "short"}
     assert output["labels"][1]["label"] == "rejected"
     assert output["labels"][1]["reason"] == "EmptyDocument"
+
+
+def test_the_distributed_notes_example_counts_words_into_the_results_bucket(sfn, local_buckets):
+    from tests.api.conftest import wait_for_end
+
+    call_command("load_examples", stdout=StringIO())
+    assert (local_buckets / "notes" / "docs" / "a-map.txt").is_file()
+    arn = StateMachine.objects.get(name="distributed-notes").arn
+    execution_arn = sfn.start_execution(stateMachineArn=arn, input='{"prefix": "docs/"}')["executionArn"]
+    described = wait_for_end(sfn, execution_arn)
+    assert described["status"] == "SUCCEEDED", described
+    key = json.loads(described["output"])["ResultWriterDetails"]["Key"]
+    manifest = json.loads((local_buckets / "notes-results" / key).read_text())
+    counts = json.loads((local_buckets / "notes-results" / manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).read_text())
+    assert len(counts) == 5
+    assert {"key": "docs/a-map.txt", "words": 11} in counts

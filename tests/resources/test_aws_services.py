@@ -117,7 +117,9 @@ def test_a_missing_queue_fails_with_the_name_step_functions_gives_it(aws):
     assert sdk.error == "Sqs.QueueDoesNotExistException"
 
 
-def test_sdk_integrations_take_pascal_case_and_answer_in_pascal_case(aws):
+def test_sdk_integrations_take_pascal_case_and_answer_in_pascal_case(aws, monkeypatch):
+    # S3 Tasks use the local folder buckets unless SWITCHYARD_S3_ENDPOINT_URL names an S3 endpoint.
+    monkeypatch.setenv("SWITCHYARD_S3_ENDPOINT_URL", aws.url)
     bucket = f"b-{uuid.uuid4().hex[:8]}"
     call("arn:aws:states:::aws-sdk:s3:createBucket", {"Bucket": bucket})
     call("arn:aws:states:::aws-sdk:s3:putObject", {"Bucket": bucket, "Key": "k.txt", "Body": "hello"})

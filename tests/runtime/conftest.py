@@ -42,10 +42,17 @@ def moto_server(aws_port):
 
 
 @pytest.fixture(scope="session")
-def celery_workers(celery_redis, tmp_path_factory, aws_port):
+def buckets_dir(tmp_path_factory):
+    """The folder buckets (SWITCHYARD_BUCKETS_DIR) of the workers; tests point this process at it too."""
+    return tmp_path_factory.mktemp("buckets")
+
+
+@pytest.fixture(scope="session")
+def celery_workers(celery_redis, tmp_path_factory, aws_port, buckets_dir):
     """Two prefork workers of concurrency 2 on the ``states`` queue, shared by the session."""
     workers = Workers(TEST_REDIS_URL, log_dir=tmp_path_factory.mktemp("celery-logs"),
-                      SWITCHYARD_AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}")
+                      SWITCHYARD_AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}",
+                      SWITCHYARD_BUCKETS_DIR=str(buckets_dir))
     try:
         workers.start(count=2, concurrency=2)
         yield workers

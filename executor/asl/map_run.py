@@ -1,0 +1,337 @@
+"""A Map Run: the child executions of one Distributed Map run, within a concurrency limit that
+UpdateMapRun may change, with the counts DescribeMapRun reports and the entries a ResultWriter
+writes."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+from typing import Any, Iterator
+
+from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
+from .history import EventLog, dumps
+from .scope import Fatal, Frame, iso_time, state_uuid
+from .states import MapState
+
+__all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S"]
+
+#: With MaxConcurrency 0, AWS runs "up to 10,000 parallel child workflow executions".
+DEFAULT_CONCURRENCY = 10_000
+#: How often a running Map Run is reported to the runtime (and UpdateMapRun read back), in seconds.
+REPORT_EVERY_S = 0.25
+_COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten",
+               "failuresNotRedrivable", "pendingRedrive")
+
+
+class _Ready:
+    """Child inputs that cost nothing to take (an array's)."""
+
+    def __init__(self, inputs: Iterator[tuple[Any, int]]):
+        self.inputs = inputs
+
+    async def next(self) -> tuple[Any, int] | None:
+        return next(self.inputs, None)
+
+
+class _Chunked(_Ready):
+    """Child inputs taken from a blocking reader on a worker thread, in the Map's context (so
+    ItemSelector's random values are the Map's, as on the loop). A trip takes up to CHUNK items,
+    or one batch when batches are larger, so what waits in the buffer stays small."""
+
+    CHUNK = 64
+
+    def __init__(self, inputs: Iterator[tuple[Any, int]]):
+        super().__init__(inputs)
+        self.buffer: collections.deque = collections.deque()
+        self.context = contextvars.copy_context()
+        self.error: BaseException | None = None
+        self.done = False
+
+    def _take(self) -> list:
+        chunk: list = []
+        items = 0
+        try:
+            for taken in self.inputs:
+                chunk.append(taken)
+                items += taken[1]
+                if items >= self.CHUNK:
+                    return chunk
+        except BaseException as exc:  # raised once the inputs read before it have run
+            self.error = exc
+        self.done = True
+        return chunk
+
+    async def next(self) -> tuple[Any, int] | None:
+        if not self.buffer and not self.done:
+            chunk = await asyncio.get_running_loop().run_in_executor(None, self.context.run, self._take)
+            self.buffer.extend(chunk)
+        if self.buffer:
+            return self.buffer.popleft()
+        if self.error is not None:
+            raise self.error
+        return None
+
+
+class _ChildLog(EventLog):
+    """A child execution's history: numbered like any other, but not kept, since child histories
+    are not recorded (each would hold its batch's input several times over)."""
+
+    __slots__ = ()
+
+    def add(self, event_type: str, previous: int, details: dict | None) -> int:
+        event_id = self.next_id
+        self.next_id += 1
+        return event_id
+
+
+class _Limit:
+    """A concurrency limit that UpdateMapRun may change while children run (one acquirer)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.running = 0
+        self.freed = asyncio.Event()
+
+    async def acquire(self, abort: asyncio.Event) -> None:
+        while self.running >= (self.limit or DEFAULT_CONCURRENCY) and not abort.is_set():
+            self.freed.clear()
+            await self.freed.wait()
+        self.running += 1
+
+    def release(self) -> None:
+        self.running -= 1
+        self.freed.set()
+
+    def set(self, limit: int) -> None:
+        self.limit = limit
+        self.freed.set()
+
+
+class _Counts:
+    __slots__ = _COUNT_KEYS
+
+    def __init__(self):
+        for key in _COUNT_KEYS:
+            setattr(self, key, 0)
+
+    def as_dict(self) -> dict:
+        return {key: getattr(self, key) for key in _COUNT_KEYS}
+
+
+class MapRun:
+    """One Map Run: pulls child inputs, runs children within the limit, keeps counts and results."""
+
+    def __init__(self, execution, state: MapState, run_arn: str, max_concurrency: int, tolerated: tuple,
+                 total: int | None, path: str):
+        self.execution = execution
+        self.state = state
+        self.run_arn = run_arn
+        self.limit = _Limit(max_concurrency)
+        self.tolerated_count, self.tolerated_pct = tolerated
+        self.total = total  # known once the source is exhausted (at once for an array)
+        # What the output or the ResultWriter needs, and no more: AWS's full entry (with the child's
+        # input) only where it is written, the output only where it is returned.
+        writer = state.result_writer
+        transformation = writer and (writer.transformation or ("NONE" if writer.resource else "COMPACT"))
+        self.entry_statuses = ({"SUCCEEDED", "FAILED", "ABORTED"} if transformation == "NONE"
+                               else {"FAILED", "ABORTED"} if writer else set())
+        self.keep_outputs = transformation != "NONE"
+        self.path = path
+        self.items, self.children = _Counts(), _Counts()
+        self.outputs: dict[int, Any] = {}
+        self.entries: dict[int, tuple] = {}  # index -> (status, entry) for the ResultWriter
+        self.tasks: set[asyncio.Task] = set()
+        self.abort = asyncio.Event()
+        self.abort_error: StatesError | None = None
+        self.status = "RUNNING"
+        self.started = execution.hooks.now()
+        self.stopped: float | None = None
+        label = state.label or state.name
+        info = execution.info
+        self.child_machine_arn = f"{info.state_machine_arn}/{label}"
+        self.child_arn_base = f"{info.state_machine_arn.replace(':stateMachine:', ':execution:')}/{label}"
+
+    # -- running -------------------------------------------------------------------
+
+    async def run(self, inputs: Iterator[tuple[Any, int]], blocking: bool = False) -> None:
+        """Run a child for each input; ``blocking`` inputs (a reader's) are taken on a worker thread,
+        a chunk at a time, so reading a file never holds up the loop other executions share."""
+        reporter = None
+        if self.execution.hooks.map_run is not None:
+            await self.report()
+            reporter = asyncio.ensure_future(self._report_loop())
+        try:
+            await self._start_children(_Chunked(inputs) if blocking else _Ready(inputs))
+            while self.tasks and not self.abort.is_set():
+                await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            await self._cancel_children()
+            self.status = "ABORTED"
+            raise
+        finally:
+            if reporter is not None:
+                reporter.cancel()
+        if self.abort_error is not None:
+            await self._cancel_children()
+            raise self.abort_error
+
+    async def _start_children(self, inputs: _Ready) -> None:
+        index = 0
+        while not self.abort.is_set():
+            await self.limit.acquire(self.abort)
+            if self.abort.is_set():
+                self.limit.release()
+                return
+            try:
+                taken = await inputs.next()
+            except BaseException:
+                self.limit.release()
+                raise
+            if taken is None:
+                self.limit.release()
+                break
+            child_input, size = taken
+            self.items.total += size
+            self.items.running += size
+            self.children.total += 1
+            self.children.running += 1
+            name = state_uuid()  # drawn here, in order, so a replay names children alike
+            task = asyncio.ensure_future(self._child(index, child_input, size, name))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            index += 1
+            if index % 64 == 0:
+                await asyncio.sleep(0)  # let started children run while the reader is read
+        self.total = self.items.total
+        self._check_threshold()
+
+    async def _child(self, index: int, value: Any, size: int, name: str) -> None:
+        ex, state = self.execution, self.state
+        started = ex.hooks.now()
+        # A child's states report no redrive checkpoints of the parent's (positions of their own).
+        frame = Frame(0, _ChildLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]",
+                      f"{self.path}[{index}]")
+        error: StatesError | None = None
+        try:
+            output = await ex.run_machine(state.processor, value, frame)
+        except Fatal as fatal:  # a child execution's fatal error fails that child only
+            error = fatal.error
+        except StatesError as exc:
+            error = exc
+        except asyncio.CancelledError:
+            self._finished(index, size, "ABORTED", value, None, None, name, started)
+            raise
+        finally:
+            self.limit.release()
+        if error is None:
+            self._finished(index, size, "SUCCEEDED", value, output, None, name, started)
+            return
+        self._finished(index, size, "FAILED", value, None, error, name, started)
+        if self.abort_error is None and self._over_threshold():
+            self._fail(error)
+
+    def _finished(self, index, size, status, value, output, error, name, started) -> None:
+        self.items.running -= size
+        self.children.running -= 1
+        counter = {"SUCCEEDED": "succeeded", "FAILED": "failed", "ABORTED": "aborted"}[status]
+        setattr(self.items, counter, getattr(self.items, counter) + size)
+        setattr(self.children, counter, getattr(self.children, counter) + 1)
+        if status == "SUCCEEDED" and self.keep_outputs:
+            self.outputs[index] = output
+        if status in self.entry_statuses:
+            self.entries[index] = (status, self._entry(status, value, output, error, name, started))
+
+    def _entry(self, status, value, output, error, name, started) -> dict:
+        """One child as AWS's ResultWriter lists it (Transformation NONE)."""
+        entry = {"ExecutionArn": f"{self.child_arn_base}:{name}", "Input": dumps(value),
+                 "InputDetails": {"Included": True}, "Name": name}
+        if status == "SUCCEEDED":
+            entry.update({"Output": dumps(output), "OutputDetails": {"Included": True}})
+        elif error is not None:
+            entry.update({k: v for k, v in (("Error", error.error), ("Cause", error.cause)) if v is not None})
+        entry.update({"RedriveCount": 0, "RedriveStatus": "NOT_REDRIVABLE",
+                      "RedriveStatusReason": f"Execution is {status} and cannot be redriven",
+                      "StartDate": iso_time(started), "StateMachineArn": self.child_machine_arn,
+                      "Status": status, "StopDate": iso_time(self.execution.hooks.now())})
+        return entry
+
+    # -- tolerated failures ------------------------------------------------------------
+
+    def _over_threshold(self) -> bool:
+        """Whether the failed items pass a threshold. A percentage is judged once the number of items
+        is known (an array at once, a reader when it is read to its end)."""
+        failed, count, pct = self.items.failed, self.tolerated_count, self.tolerated_pct
+        if count is None and pct is None:
+            return failed > 0
+        if count is not None and failed > count:
+            return True
+        return pct is not None and bool(self.total) and failed * 100.0 / self.total > pct
+
+    def _check_threshold(self) -> None:
+        if self.abort_error is None and self.items.failed and self._over_threshold():
+            self._fail(None)
+
+    def _fail(self, child_error: StatesError | None) -> None:
+        if self.tolerated_count is not None or self.tolerated_pct is not None or child_error is None:
+            child_error = StatesError(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                      "The specified tolerated failure threshold was exceeded")
+        self.abort_error = child_error
+        self.abort.set()
+        self.limit.freed.set()
+
+    async def _cancel_children(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- the Map Run record --------------------------------------------------------------
+
+    def record(self) -> dict:
+        """DescribeMapRun's fields. Items not started yet are ``pending`` once their number is known
+        (an array's at once; a reader's when read to its end, by which time all have started)."""
+        items, children = self.items.as_dict(), self.children.as_dict()
+        if self.total is not None and self.total > items["total"] and self.status == "RUNNING":
+            not_started = self.total - items["total"]
+            items.update(pending=not_started, total=self.total)
+            if self.state.item_batcher is None:  # one child an item
+                children.update(pending=not_started, total=self.total)
+        return {"mapRunArn": self.run_arn, "executionArn": self.execution.info.execution_arn,
+                "stateName": self.state.name, "status": self.status, "startDate": self.started,
+                "stopDate": self.stopped, "maxConcurrency": self.limit.limit,
+                "toleratedFailurePercentage": float(self.tolerated_pct or 0),
+                "toleratedFailureCount": int(self.tolerated_count or 0),
+                "itemCounts": items, "executionCounts": children}
+
+    async def report(self) -> None:
+        hook = self.execution.hooks.map_run
+        if hook is None:
+            return
+        record = self.record()
+        try:
+            updates = await asyncio.get_running_loop().run_in_executor(None, hook, record)
+        except Exception:  # the record is for people watching; it never fails the run
+            return
+        changed = {k: v for k, v in (updates or {}).items() if v is not None and record.get(k) != v}
+        if changed and self.status == "RUNNING":
+            self.apply(changed)
+
+    def apply(self, updates: dict) -> None:
+        """UpdateMapRun's settings, at once: a new limit frees or holds slots, new thresholds are judged now."""
+        if updates.get("maxConcurrency") is not None:
+            self.limit.set(int(updates["maxConcurrency"]))
+        if updates.get("toleratedFailureCount") is not None:
+            self.tolerated_count = int(updates["toleratedFailureCount"])
+        if updates.get("toleratedFailurePercentage") is not None:
+            self.tolerated_pct = float(updates["toleratedFailurePercentage"])
+        self._check_threshold()
+
+    async def _report_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REPORT_EVERY_S)
+            await self.report()
+
+    def end(self, status: str) -> None:
+        self.status = status
+        self.stopped = self.execution.hooks.now()

@@ -1,0 +1,114 @@
+"""Map Runs through boto3: ListMapRuns, DescribeMapRun, and an UpdateMapRun that takes effect while
+the Map runs."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.api.conftest import wait_for_end
+
+DISTRIBUTED = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+
+
+def _definition(child_states: dict, start: str, **map_fields) -> str:
+    return json.dumps({"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "End": True, "ItemsPath": "$.xs", "Label": "Fan", **map_fields,
+        "ItemProcessor": {"ProcessorConfig": DISTRIBUTED, "StartAt": start, "States": child_states}}}})
+
+
+WAIT_CHILD = {"Nap": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}
+FAIL_CHILD = {"Check": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "Boom"}],
+                        "Default": "Fine"},
+              "Boom": {"Type": "Fail", "Error": "Item.Bad"}, "Fine": {"Type": "Pass", "End": True}}
+
+
+def _first_map_run(sfn, execution_arn: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+        if runs:
+            return runs[0]["mapRunArn"]
+        time.sleep(0.05)
+    raise AssertionError("no Map Run was listed")
+
+
+def test_describe_map_run_reports_settings_and_counts_of_a_finished_run(sfn, make_state_machine):
+    arn = make_state_machine("counts", _definition(FAIL_CHILD, "Check", ToleratedFailureCount=2, MaxConcurrency=3))
+    items = [{"bad": i in (1, 4)} for i in range(6)]
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": items}))
+    out = wait_for_end(sfn, started["executionArn"])
+    assert out["status"] == "SUCCEEDED"
+    listed = sfn.list_map_runs(executionArn=started["executionArn"])["mapRuns"]
+    assert len(listed) == 1
+    assert listed[0]["executionArn"] == started["executionArn"]
+    assert listed[0]["stateMachineArn"] == arn
+    run_arn = listed[0]["mapRunArn"]
+    history = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
+    assert [e["mapRunStartedEventDetails"]["mapRunArn"] for e in history if e["type"] == "MapRunStarted"] == [run_arn]
+    described = sfn.describe_map_run(mapRunArn=run_arn)
+    assert described["status"] == "SUCCEEDED"
+    assert (described["maxConcurrency"], described["toleratedFailureCount"]) == (3, 2)
+    assert described["toleratedFailurePercentage"] == 0.0
+    counts = described["itemCounts"]
+    assert (counts["total"], counts["succeeded"], counts["failed"], counts["running"], counts["pending"]) == \
+        (6, 4, 2, 0, 0)
+    assert described["executionCounts"]["total"] == 6
+    assert described["stopDate"] >= described["startDate"]
+
+
+def test_a_failed_map_run_is_described_as_failed(sfn, make_state_machine):
+    arn = make_state_machine("failing", _definition(FAIL_CHILD, "Check", MaxConcurrency=1))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": True}, {"bad": False}]}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "FAILED"
+    described = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+    assert described["status"] == "FAILED"
+    assert described["itemCounts"]["failed"] == 1
+
+
+def test_update_map_run_raises_the_concurrency_of_a_running_map(sfn, make_state_machine):
+    """Eight children of 2 s each, one at a time, would take 16 s; raised to 8 they end together."""
+    arn = make_state_machine("raise", _definition(WAIT_CHILD, "Nap", MaxConcurrency=1))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"s": 2}] * 8}))
+    run_arn = _first_map_run(sfn, started["executionArn"])
+    before = sfn.describe_map_run(mapRunArn=run_arn)
+    assert before["status"] == "RUNNING" and before["maxConcurrency"] == 1
+    assert before["executionCounts"]["running"] <= 1
+    # all eight items are known from the start: those not started yet are pending
+    assert before["itemCounts"]["total"] == 8 and before["itemCounts"]["pending"] >= 6
+    sfn.update_map_run(mapRunArn=run_arn, maxConcurrency=8)
+    updated_at = time.monotonic()
+    out = wait_for_end(sfn, started["executionArn"], timeout=30)
+    assert out["status"] == "SUCCEEDED"
+    assert time.monotonic() - updated_at < 6  # not the 14 s still to go at one at a time
+    after = sfn.describe_map_run(mapRunArn=run_arn)
+    assert after["maxConcurrency"] == 8 and after["itemCounts"]["succeeded"] == 8
+
+
+def test_update_map_run_lowering_the_tolerated_failures_fails_the_running_map(sfn, make_state_machine):
+    child = {**FAIL_CHILD, "Fine": {"Type": "Wait", "Seconds": 1, "End": True}}
+    arn = make_state_machine("lower", _definition(child, "Check", ToleratedFailureCount=5, MaxConcurrency=1))
+    items = [{"bad": True}] + [{"bad": False}] * 10
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": items}))
+    run_arn = _first_map_run(sfn, started["executionArn"])
+    sfn.update_map_run(mapRunArn=run_arn, toleratedFailureCount=0)
+    out = wait_for_end(sfn, started["executionArn"], timeout=15)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    assert sfn.describe_map_run(mapRunArn=run_arn)["toleratedFailureCount"] == 0
+
+
+def test_unknown_map_runs_are_resource_not_found(sfn, make_state_machine):
+    missing = "arn:aws:states:us-east-1:123456789012:mapRun:nope/exec/Fan:0000"
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.describe_map_run(mapRunArn=missing)
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.update_map_run(mapRunArn=missing, maxConcurrency=2)
+
+
+def test_list_executions_of_a_map_run_answers_for_a_known_run(sfn, make_state_machine):
+    arn = make_state_machine("children", _definition(FAIL_CHILD, "Check"))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": False}]}))
+    wait_for_end(sfn, started["executionArn"])
+    run_arn = _first_map_run(sfn, started["executionArn"])
+    assert sfn.list_executions(mapRunArn=run_arn)["executions"] == []

@@ -1,0 +1,60 @@
+"""A Distributed Map reading a CSV from a folder bucket, batching it through a Lambda Task and
+writing its results, on the embedded runtime and on Celery workers."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from executor.resources.lambdas import handler, unbind
+from executor.runtime.embedded import EmbeddedRuntime, MemorySink
+
+from .celery_support import request
+
+ECHO = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+
+
+def _definition(bucket: str) -> dict:
+    return {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "End": True, "MaxConcurrency": 4,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                       "Parameters": {"Bucket": bucket, "Key": "rows.csv"}},
+        "ItemBatcher": {"MaxItemsPerBatch": 25, "BatchInput": {"source": "rows.csv"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Echo", "States": {"Echo": {"Type": "Task", "Resource": ECHO, "End": True}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "Parameters": {"Bucket": bucket, "Prefix": "results"}}}}}
+
+
+@pytest.fixture(params=["embedded", pytest.param("celery", marks=pytest.mark.celery)])
+def runtime(request):
+    if request.param == "celery":
+        yield request.getfixturevalue("celery_runtime")
+        return
+    handler("echo")(lambda event, context: event)
+    rt = EmbeddedRuntime()
+    yield rt
+    rt.close()
+    unbind("echo")
+
+
+def test_csv_rows_are_batched_through_a_task_and_written_to_the_bucket(runtime, buckets_dir, monkeypatch):
+    monkeypatch.setenv("SWITCHYARD_BUCKETS_DIR", str(buckets_dir))
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    (buckets_dir / bucket).mkdir()
+    (buckets_dir / bucket / "rows.csv").write_text("id,word\n" + "".join(f"{i},w{i}\n" for i in range(200)))
+    sink = MemorySink()
+    req = request(_definition(bucket), {})
+    result = runtime.start_execution(req, sink).result(60)
+    assert result.status == "SUCCEEDED", result
+    details = json.loads(result.output)["ResultWriterDetails"]
+    manifest = json.loads((buckets_dir / bucket / details["Key"]).read_text())
+    succeeded = json.loads((buckets_dir / bucket / manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).read_text())
+    outputs = [json.loads(entry["Output"]) for entry in succeeded]
+    assert len(outputs) == 8
+    assert all(o["BatchInput"] == {"source": "rows.csv"} for o in outputs)
+    assert [row["id"] for o in outputs for row in o["Items"]] == [str(i) for i in range(200)]
+    types = [e["type"] for e in sink.events[req.execution_arn]]
+    assert types[-4:] == ["MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
