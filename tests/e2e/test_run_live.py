@@ -4,6 +4,7 @@ timeline, events), replay, export, and Stop."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def test_a_retried_map_run_streams_into_the_page_and_ends_fully_drawn(page, api)
     output = json.loads(page.get_by_label("Execution output").inner_text())
     assert output == [{"id": i, "ok": True, "attempts": 3} for i in range(ITEMS)]
     assert page.get_by_test_id("transitions").inner_text() == str(2 + ITEMS)
+    # What it would cost on AWS: Standard bills every retry as a transition too.
+    standard = page.get_by_test_id("cost-standard").inner_text()
+    billed = int(re.search(r"(\d+) state transitions", standard).group(1))
+    assert billed >= 2 + 3 * ITEMS and "$" in standard, standard
+    assert "ms at 64 MB" in page.get_by_test_id("cost-express").inner_text()
 
     # A state's input, output, and each attempt.
     page.locator('[data-state="Work"]').first.click()

@@ -123,6 +123,15 @@ export const getExecutionByArn = (arn: string) => request<ExecutionDetail>("GET"
 /** The execution without its history (the run page streams that over the websocket). */
 export const getExecutionSummary = (arn: string) =>
   request<Omit<ExecutionDetail, "events">>("GET", `/api/executions/by-arn/?arn=${encodeURIComponent(arn)}&events=0`);
+/** What an execution like this one would cost on AWS, as a Standard and as an Express workflow. */
+export interface ExecutionCost {
+  prices: { source: string; region: string; as_of: string; currency: string };
+  standard: { state_transitions: number; usd: number; usd_per_month: number };
+  express: { billed_duration_ms: number; billed_memory_mb: number; usd: number; usd_per_month: number; possible: boolean; why_not: string[] };
+  executions_per_month: number;
+}
+export const getExecutionCost = (id: number, memoryMb: number, perMonth: number) =>
+  request<ExecutionCost>("GET", `/api/executions/${id}/cost/?memory_mb=${memoryMb}&executions_per_month=${perMonth}`);
 export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `/api/executions/${id}/stop/`, {});
 
 export const validateDefinition = async (definition: string) =>

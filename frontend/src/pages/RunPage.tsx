@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { graphEdges } from "../asl/edges";
 import { aslToGraph } from "../asl/graph";
 import { isObject, type Graph, type Json } from "../asl/types";
+import CostPreview from "../run/CostPreview";
 import { getExecutionSummary, getResources, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
@@ -153,6 +154,7 @@ export default function RunPage({ arn }: { arn: string }) {
         <section aria-label="Input"><h2>Input</h2><pre aria-label="Execution input">{prettyJson(execution.input)}</pre></section>
         <section aria-label="Output"><h2>Output</h2><pre aria-label="Execution output">{prettyJson(output)}</pre></section>
       </div>
+      <CostPreview id={execution.id} ended={!running} />
       {!running && live.model.events.length > 1 && <ReplayBar replay={replay} first={first} last={last} />}
       <div className="run-main">
         <section className="run-graph" aria-label="Graph">
