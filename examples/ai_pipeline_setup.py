@@ -2,6 +2,7 @@
 
     moto_server -p 8301 &          # or LocalStack
     export SWITCHYARD_AWS_ENDPOINT_URL=http://127.0.0.1:8301
+    export SWITCHYARD_S3_ENDPOINT_URL=http://127.0.0.1:8301  # S3 Tasks use local folder buckets otherwise
     python -m examples.ai_pipeline_setup
 
 Creates the bucket ``doc-inbox`` with a few documents, the table ``doc-results`` and the queue

@@ -25,6 +25,7 @@ def test_the_example_reads_embeds_classifies_saves_and_notifies(monkeypatch):
     runtime = EmbeddedRuntime()
     with MotoServer() as moto:
         monkeypatch.setenv("SWITCHYARD_AWS_ENDPOINT_URL", moto.url)
+        monkeypatch.setenv("SWITCHYARD_S3_ENDPOINT_URL", moto.url)  # its documents are in moto's S3
         set_up(moto.url)
         name = uuid.uuid4().hex
         request = ExecutionRequest(
