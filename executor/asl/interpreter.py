@@ -298,20 +298,23 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
             result = state.result_selector(result, scope)
         if state.assign is not None:
             assign_variables(scope.frame, state.assign(result, scope))
-        if stype in ("Wait", "Succeed"):
-            output = result
-        elif state.result_path is None:
-            output = raw_input
-        elif not state.result_path.keys:
-            output = result
-        else:
-            try:
-                output = set_reference_path(raw_input, state.result_path, result)
-            except PathNotFound:
-                raise StatesError("States.ResultPathMatchFailure",
-                                  f"Unable to apply ReferencePath {state.result_path.text} to input "
-                                  f"'{dumps(raw_input)}'") from None
-        return self._output_path(state, output, scope, entered_id)
+        return self._output_path(state, self._result_into(state, raw_input, result), scope, entered_id)
+
+    @staticmethod
+    def _result_into(state: State, raw_input: Any, result: Any) -> Any:
+        """ResultPath: where the result goes in the state's input (Wait and Succeed pass it on)."""
+        if state.type in ("Wait", "Succeed"):
+            return result
+        if state.result_path is None:
+            return raw_input
+        if not state.result_path.keys:
+            return result
+        try:
+            return set_reference_path(raw_input, state.result_path, result)
+        except PathNotFound:
+            raise StatesError("States.ResultPathMatchFailure",
+                              f"Unable to apply ReferencePath {state.result_path.text} to input "
+                              f"'{dumps(raw_input)}'") from None
 
     async def _execute_jsonata(self, state: State, raw_input: Any, scope: Scope, entered_id: int) -> Any:
         """The JSONata lifecycle: Arguments, the type's step, then Assign and Output (both see the

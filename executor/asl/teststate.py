@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, STATES_TIMEOUT, StatesError
-from .history import dumps, is_activity, needs_task_token
+from .history import is_activity, needs_task_token
 from .interpreter import Execution, ExecutionInfo, Hooks
-from .paths import PathNotFound, set_reference_path
 from .retry import error_matches
 from .scope import JSONATA, Fatal, Frame, Scope, assign_variables
 from .states import MapState, State, StateMachine
@@ -145,18 +144,7 @@ class _Run:
             self.inspection["afterResultSelector"] = result
         if state.assign is not None:
             assign_variables(scope.frame, state.assign(result, scope))
-        if stype in ("Wait", "Succeed"):
-            output = result
-        elif state.result_path is None:
-            output = raw
-        elif not state.result_path.keys:
-            output = result
-        else:
-            try:
-                output = set_reference_path(raw, state.result_path, result)
-            except PathNotFound:
-                raise StatesError("States.ResultPathMatchFailure", f"Unable to apply ReferencePath "
-                                  f"{state.result_path.text} to input '{dumps(raw)}'") from None
+        output = x._result_into(state, raw, result)
         if stype not in ("Wait", "Succeed"):
             self.inspection["afterResultPath"] = output
         return x._output_path(state, output, scope, 0)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from executor.asl.teststate import Mock as MockedResponse  # one answer: a result to return, or an error to throw
+
 __all__ = [
     "MockConfigError",
     "MockedResponse",
@@ -38,18 +40,6 @@ SEPARATOR = "#"
 class MockConfigError(ValueError):
     """The mock configuration is not well formed, or names something it does not define."""
 
-
-@dataclass(frozen=True)
-class MockedResponse:
-    """One answer: a result to return, or an error to throw."""
-
-    result: Any = None
-    error: str | None = None
-    cause: str | None = None
-
-    @property
-    def throws(self) -> bool:
-        return self.error is not None
 
 
 def _parse_key(key: str, where: str) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
-from .replay import START_TYPES, Replay, details_of, recorded_results
+from .replay import START_TYPES, Replay, details_of
 from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
 
@@ -88,9 +88,6 @@ class Driver:
         self.restarted: set[str] = set()
         self.restart_pending: dict[str, int] = {}
         self.replay: Replay | None = None
-        # from the history itself, for what Redis has no record of (an execution adopted from the database)
-        self.history_results: dict[int, dict] = {}
-        self.stamps: dict[int, float] = {}
         self.injecting = False
         self.reseed = False
         self.abort: tuple[str | None, str | None] | None = None
@@ -153,8 +150,6 @@ class Driver:
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
         if self.all_events:
             self.replay = Replay(self.all_events, base=(self.request.redrive or {}).get("after", 0))
-            self.history_results = recorded_results(self.all_events)
-            self.stamps = {e["id"]: float(e["timestamp"]) for e in self.all_events}
             log.info("resuming %s by replay: %d events, %d results recorded", self.arn, len(self.all_events),
                      len(self.results))
             self._to_sink(self.all_events)  # the sink may have lost what it had not written yet
@@ -222,12 +217,8 @@ class Driver:
         key = str(last[1]) if last is not None else ""
         deadline = self.sleeps.get(key)
         if deadline is None:
-            if until is not None:
-                deadline = until
-            elif last is not None and self.replay is not None and last[1] in self.replay.matched:
-                deadline = self.stamps[last[1]] + seconds  # began before a restart: ends when it would have
-            else:
-                deadline = time.time() + seconds
+            began = self.replay.began_at(last[1]) if last is not None and self.replay is not None else None
+            deadline = until if until is not None else (began if began is not None else time.time()) + seconds
             self.sleeps[key] = self.new_sleeps[key] = deadline
             self.wake.set()
         remaining = deadline - time.time()
@@ -240,10 +231,10 @@ class Driver:
     async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         key = info["key"]
         record = self.results.get(key)
-        if record is None and self.history_results:  # ended before a restart, recorded only in the history
+        if record is None and self.replay is not None:  # ended before a restart, recorded only in the history
             last = _LAST.get()
-            if last is not None and last[0]["type"] in START_TYPES and last[1] in self.replay.matched:
-                record = self.history_results.get(last[1])
+            if last is not None:
+                record = self.replay.ended(*last)
         if record is not None and key + "#invoke" in self.results:
             self._resubmitted(key, info)
         if record is None:

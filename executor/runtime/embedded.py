@@ -25,15 +25,15 @@ from executor.resources import InvocationContext, ResourceFailure, invoke
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
 from .embedded_callbacks import CallbackBoard
-from .replay import START_TYPES, Replay, recorded_results
+from .replay import Replay
 
 __all__ = ["EmbeddedRuntime", "MemorySink"]
 
 log = logging.getLogger(__name__)
 
 #: on a resumed execution, the interpreter's event last produced on the current asyncio task:
-#: (raw event, persisted id, whether it repeats a persisted event)
-_LAST: contextvars.ContextVar[tuple[dict, int, bool] | None] = contextvars.ContextVar("sy_embedded_last",
+#: (raw event, persisted id)
+_LAST: contextvars.ContextVar[tuple[dict, int] | None] = contextvars.ContextVar("sy_embedded_last",
                                                                                      default=None)
 
 
@@ -261,8 +261,6 @@ class _Resumed:
 
     def __init__(self, persisted: list[dict], invoke, on_event, task_token):
         self.replay = Replay(persisted)
-        self.results = recorded_results(persisted)
-        self.stamps = {e["id"]: float(e["timestamp"]) for e in persisted}
         self.invoke, self.write, self.task_token = invoke, on_event, task_token
 
     def hooks(self) -> Hooks:
@@ -272,24 +270,24 @@ class _Resumed:
     def _on_event(self, event: dict) -> None:
         rid = event["id"]
         mapped = self.replay.map(event, fresh=False)
-        _LAST.set((event, self.replay.idmap[rid], mapped is None))
+        _LAST.set((event, self.replay.idmap[rid]))
         if mapped is not None:
             self.write(mapped)
 
     async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         last = _LAST.get()
-        if last is not None and last[2] and last[0]["type"] in START_TYPES:
-            record = self.results.get(last[1])
-            if record is not None:  # it ended before the stop: its end is in the history
-                if "error" in record:
-                    raise StatesError(record["error"], record.get("cause"))
-                return record["ok"]
-        return await self.invoke(resource, parameters, info)
+        record = self.replay.ended(*last) if last is not None else None
+        if record is None:
+            return await self.invoke(resource, parameters, info)
+        if "error" in record:  # it ended before the stop: its end is in the history
+            raise StatesError(record["error"], record.get("cause"))
+        return record["ok"]
 
     async def _sleep(self, seconds: float) -> None:
         last = _LAST.get()
-        if last is not None and last[2]:  # the wait began before the stop: it ends when it would have
-            seconds = self.stamps[last[1]] + seconds - time.time()
+        began = self.replay.began_at(last[1]) if last is not None else None
+        if began is not None:  # the wait began before the stop: it ends when it would have
+            seconds = began + seconds - time.time()
         if seconds > 0:
             await asyncio.sleep(seconds)
 

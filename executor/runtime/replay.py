@@ -52,6 +52,20 @@ class Replay:
         self.matched: set[int] = set()
         self.idmap: dict[int, int] = {0: 0, base: base}  # a redriven run follows its ExecutionRedriven
         self.next_id = max((e["id"] for e in persisted), default=0) + 1
+        self.results = recorded_results(persisted)
+        self.stamps = {e["id"]: float(e["timestamp"]) for e in persisted}
+
+    def ended(self, event: dict, pid: int) -> dict | None:
+        """The recorded end of the Task whose invoke follows ``event`` (persisted id ``pid``), if the
+        history has it: ``{"ok": output}`` or ``{"error", "cause"}``."""
+        if event["type"] in START_TYPES and pid in self.matched:
+            return self.results.get(pid)
+        return None
+
+    def began_at(self, pid: int) -> float | None:
+        """When the persisted event ``pid`` happened, if this run repeats it (a Wait or back-off that
+        began before a restart ends that long after it, not after the restart)."""
+        return self.stamps[pid] if pid in self.matched else None
 
     def _take(self, queue: collections.deque | None) -> int | None:
         while queue:

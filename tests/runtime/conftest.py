@@ -84,3 +84,13 @@ def bound():
     yield bind
     for name in names:
         unbind(name)
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    """An embedded runtime shared by a module's tests (modules that need another define their own)."""
+    from executor.runtime.embedded import EmbeddedRuntime
+
+    runtime = EmbeddedRuntime()
+    yield runtime
+    runtime.close()

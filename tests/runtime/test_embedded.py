@@ -9,20 +9,13 @@ import uuid
 import pytest
 
 from executor.runtime.base import ExecutionRequest
-from executor.runtime.embedded import EmbeddedRuntime, MemorySink
+from executor.runtime.embedded import MemorySink
 
 ACCOUNT_REGION = "us-east-1:123456789012"
 
 
 def lambda_arn(name: str) -> str:
     return f"arn:aws:lambda:{ACCOUNT_REGION}:function:{name}"
-
-
-@pytest.fixture(scope="module")
-def runtime():
-    runtime = EmbeddedRuntime()
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

@@ -12,14 +12,7 @@ import pytest
 from executor.resources.lambdas import bind, unbind
 from executor.runtime.activities import StatesApiError
 from executor.runtime.base import ExecutionRequest
-from executor.runtime.embedded import EmbeddedRuntime, MemorySink
-
-
-@pytest.fixture(scope="module")
-def runtime():
-    runtime = EmbeddedRuntime()
-    yield runtime
-    runtime.close()
+from executor.runtime.embedded import MemorySink
 
 
 @pytest.fixture
