@@ -97,7 +97,12 @@ def start_and_kill(product: Product) -> list[str]:
 
 def assert_all_succeeded_whole(sfn, arns: list[str]) -> None:
     status = wait_all(sfn, arns, timeout=90)
-    assert sorted(set(status.values())) == ["SUCCEEDED"], {a: s for a, s in status.items() if s != "SUCCEEDED"}
+    failed = {a: s for a, s in status.items() if s != "SUCCEEDED"}
+    for arn in failed:  # say why, with the end of its history
+        described = sfn.describe_execution(executionArn=arn)
+        tail = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"][-4:]
+        failed[arn] = (described["status"], described.get("error"), described.get("cause"), tail)
+    assert not failed, failed
     for i, arn in enumerate(arns):
         events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         assert [e["id"] for e in events] == list(range(1, len(events) + 1)), arn
