@@ -70,7 +70,7 @@ def test_fifty_executions_survive_a_sigkill_of_the_whole_server(runtime, databas
     try:
         arns = start_and_kill(product)
         product.start(fresh=False)
-        assert_all_succeeded_whole(product.sfn(), arns)
+        assert_all_succeeded_whole(product.sfn(), arns, product)
     finally:
         product.stop()
 
@@ -95,14 +95,20 @@ def start_and_kill(product: Product) -> list[str]:
     return arns
 
 
-def assert_all_succeeded_whole(sfn, arns: list[str]) -> None:
+def assert_all_succeeded_whole(sfn, arns: list[str], product: Product) -> None:
     status = wait_all(sfn, arns, timeout=90)
-    failed = {a: s for a, s in status.items() if s != "SUCCEEDED"}
-    for arn in failed:  # say why, with the end of its history
-        described = sfn.describe_execution(executionArn=arn)
-        tail = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"][-4:]
-        failed[arn] = (described["status"], described.get("error"), described.get("cause"), tail)
-    assert not failed, failed
+    failed = [a for a, s in status.items() if s != "SUCCEEDED"]
+    if failed:  # say why, whole: each one's error, cause and history, and what the product logged
+        lines = []
+        for arn in failed:
+            described = sfn.describe_execution(executionArn=arn)
+            lines.append(f"{arn}: {described['status']} {described.get('error')}: {described.get('cause')}")
+            for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]:
+                details = {k: v for k, v in event.items() if k.endswith("Details")}
+                lines.append(f"  {event['id']} {event['type']} {event['timestamp']:%H:%M:%S.%f} {details}")
+        logged = product.log_path.read_text(errors="replace").splitlines()
+        lines += ["the product's log, its last 200 lines:", *logged[-200:]]
+        pytest.fail("\n".join(lines), pytrace=False)
     for i, arn in enumerate(arns):
         events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         assert [e["id"] for e in events] == list(range(1, len(events) + 1)), arn
@@ -133,7 +139,7 @@ def test_executions_the_embedded_runtime_left_are_taken_over_when_the_server_com
     celery.start()  # a fresh Redis: it has never heard of these executions
     try:
         sfn = celery.sfn()
-        assert_all_succeeded_whole(sfn, arns)
+        assert_all_succeeded_whole(sfn, arns, celery)
         assert {e["executionArn"] for e in sfn.list_executions(
             stateMachineArn=sfn.describe_execution(executionArn=arns[0])["stateMachineArn"],
             maxResults=100)["executions"]} == set(arns)
