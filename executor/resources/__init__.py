@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -96,14 +97,31 @@ async def invoke(resource: str, parameters: Any, context: InvocationContext) -> 
     return await asyncio.get_running_loop().run_in_executor(None, invoker, resource, parameters, context)
 
 
-_builtins_loaded = False
+_builtins_loaded = False  # loading began (a module's register() calls back in: it must not load again)
+_builtins_ready = False  # loading ended: every built-in invoker is registered
+_builtins_lock = threading.RLock()
 
 
 def _load_builtin_invokers() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
+    """Register the built-in invokers once. Other threads wait until all are registered: a Task
+    looked up while another thread is half-way through would find no binding (a worker's first
+    Tasks after a start run on several threads at once)."""
+    global _builtins_loaded, _builtins_ready
+    if _builtins_ready:
         return
-    _builtins_loaded = True
+    with _builtins_lock:
+        if _builtins_loaded:  # done meanwhile, or this thread is inside a module's register()
+            return
+        _builtins_loaded = True
+        try:
+            _register_builtins()
+        except BaseException:
+            _builtins_loaded = False
+            raise
+        _builtins_ready = True
+
+
+def _register_builtins() -> None:
     import importlib
 
     # Earlier modules register first, so later ones win: aws_services forwards every aws-sdk ARN, and
