@@ -115,11 +115,11 @@ def watch_commits() -> list[float]:
     delays: list[float] = []
     publish = designer.sink.publish_batch
 
-    def timed(batch: list[tuple], execution_ids: dict[str, int]) -> None:
+    def timed(batch: list[tuple], *rest) -> None:
         now = time.time()
         delays.extend((now - e["timestamp"]) * 1000 for kind, _, events in batch if kind == "events"
                       for e in events)
-        publish(batch, execution_ids)
+        publish(batch, *rest)
 
     designer.sink.publish_batch = timed
     return delays

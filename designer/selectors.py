@@ -19,7 +19,8 @@ from designer.errors import (
     ResourceNotFound,
     StateMachineDoesNotExist,
 )
-from designer.models import Execution, HistoryEvent, StateMachine
+from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine
+from designer.sink import ended_fields, get_sink
 
 __all__ = [
     "state_machine_get",
@@ -69,6 +70,26 @@ def execution_get(*, arn: str) -> Execution:
     if execution is None:
         raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
     return execution
+
+
+def execution_current(*, arn: str) -> Execution:
+    """``execution_get``, with the end the runtime reported while it is still on its way to the
+    database (the sink writes in batches): a client polling DescribeExecution sees the end as soon
+    as it happens. Readers of the history call ``history_settle`` first, so they see it whole."""
+    execution = execution_get(arn=arn)
+    if execution.status == ExecutionStatus.RUNNING:
+        result = get_sink().ended(arn)
+        if result is not None:
+            for name, value in ended_fields(result).items():
+                setattr(execution, name, value)
+    return execution
+
+
+def history_settle(*, arn: str) -> None:
+    """Wait for the rest of the history of an execution whose end is on its way to the database."""
+    sink = get_sink()
+    if sink.ended(arn) is not None:
+        sink.settle(arn)
 
 
 def execution_list(

@@ -388,6 +388,9 @@ def execution_stop(*, execution: Execution, error: str | None = None, cause: str
     (the server restarted, say) leaves the history to be closed here.
     """
     _check_storable({"error": error or "", "cause": cause or ""}, "$")
+    if execution.status == ExecutionStatus.RUNNING and get_sink().ended(execution.arn) is not None:
+        get_sink().settle(execution.arn)  # it has ended already: its end is on its way to the database
+        execution.refresh_from_db()
     if execution.status != ExecutionStatus.RUNNING:
         return execution
     held = False

@@ -13,9 +13,9 @@ import queue
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
@@ -24,7 +24,7 @@ from executor.runtime.base import ExecutionResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DjangoExecutionSink", "get_sink", "to_datetime"]
+__all__ = ["DjangoExecutionSink", "EventRow", "ended_fields", "get_sink", "to_datetime"]
 
 _EVENT_KEYS = ("id", "previousEventId", "timestamp", "type")
 _BATCH_MAX = 1000
@@ -32,6 +32,9 @@ _BATCH_MAX = 1000
 # write lock that requests (StartExecution) wait for, so fewer, larger ones keep them moving.
 _GATHER_S = 0.025
 _BUSY_BATCH = 20
+# Otherwise a few milliseconds: an execution's events come in bursts (a state's entered, scheduled,
+# started...), and one transaction for the burst leaves the runtime's threads the CPU meanwhile.
+_GATHER_IDLE_S = 0.004
 
 
 def to_datetime(value: Any) -> datetime:
@@ -48,6 +51,11 @@ class DjangoExecutionSink:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # What is queued and not yet written, per execution: readers in this process see an end at
+        # once (ended), and wait for the history only when some of it is still on its way (settle).
+        self._pending_lock = threading.Lock()
+        self._pending: dict[str, int] = {}
+        self._ended: dict[str, ExecutionResult] = {}
 
     # --- the ExecutionSink protocol
     def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
@@ -79,20 +87,49 @@ class DjangoExecutionSink:
         self._put(("flush", done, None))
         return done.wait(timeout)
 
+    def ended(self, execution_arn: str) -> ExecutionResult | None:
+        """The end the runtime reported for ``execution_arn``, while it is still on its way to the
+        database (None once written, or when there is none)."""
+        return self._ended.get(execution_arn)
+
+    def settle(self, execution_arn: str, timeout: float = 10.0) -> None:
+        """Wait until what is queued for ``execution_arn`` is written (at once when nothing is)."""
+        if execution_arn in self._pending:
+            self.flush(timeout)
+
     def _put(self, item: tuple) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="switchyard-sink", daemon=True)
                     self._thread.start()
+        kind, arn, payload = item
+        if kind != "flush":
+            with self._pending_lock:
+                self._pending[arn] = self._pending.get(arn, 0) + 1
+                if kind == "finished":
+                    self._ended[arn] = payload
         self._queue.put(item)
+
+    def _written(self, batch: list[tuple]) -> None:
+        with self._pending_lock:
+            for kind, arn, _ in batch:
+                if kind == "flush":
+                    continue
+                left = self._pending.get(arn, 1) - 1
+                if left > 0:
+                    self._pending[arn] = left
+                else:
+                    self._pending.pop(arn, None)
+                if kind == "finished":
+                    self._ended.pop(arn, None)
 
     def _run(self) -> None:
         busy = False
         while True:
             batch = [self._queue.get()]
-            if busy and batch[0][0] != "flush":
-                time.sleep(_GATHER_S)
+            if batch[0][0] != "flush":
+                time.sleep(_GATHER_S if busy else _GATHER_IDLE_S)
             while len(batch) < _BATCH_MAX:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -112,6 +149,7 @@ class DjangoExecutionSink:
                 # Past CONN_MAX_AGE (PostgreSQL: at once, or it could not drop a test database) or
                 # broken, the connection is closed; SQLite keeps its one (opening it costs more).
                 close_old_connections()
+            self._written(batch)
             for kind, done, _ in batch:
                 if kind == "flush":
                     done.set()
@@ -123,11 +161,14 @@ class DjangoExecutionSink:
             return
         # Only RUNNING executions take events: none may follow the terminal event.
         ids = dict(Execution.objects.filter(arn__in=arns, status=ExecutionStatus.RUNNING).values_list("arn", "id"))
-        rows: list[HistoryEvent] = []
+        written: dict[str, list[EventRow]] = {}
+        rows: list[EventRow] = []
         with transaction.atomic():
             for kind, arn, payload in batch:
                 if kind == "events" and arn in ids:
-                    rows.extend(_event_row(ids[arn], event) for event in payload)
+                    made = [_event_row(ids[arn], event) for event in payload]
+                    written.setdefault(arn, []).extend(made)
+                    rows.extend(made)
                 elif kind == "map_run" and arn in ids:
                     _store_map_run(ids[arn], payload)
                 elif kind == "finished" and arn in ids:
@@ -136,7 +177,7 @@ class DjangoExecutionSink:
                     rows = []
                     _finish(ids[arn], payload)
             _bulk_insert(rows)
-        publish_batch(batch, ids)  # committed: live views may hear of it (designer/live)
+        publish_batch(batch, ids, written)  # committed: live views may hear of it (designer/live)
 
 
 def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
@@ -154,10 +195,38 @@ def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
                               tolerated_failure_count=record["toleratedFailureCount"], **progress)
 
 
-def _bulk_insert(rows: list[HistoryEvent]) -> None:
-    if rows:
-        # A runtime that replays after a crash may resend events: the unique key makes that harmless.
-        HistoryEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+class EventRow(NamedTuple):
+    """One history event as it is stored (HistoryEvent's columns)."""
+
+    execution_id: int
+    event_id: int
+    previous_event_id: int
+    type: str
+    timestamp: datetime
+    details: dict[str, Any]
+
+
+_INSERT_ROWS = 500
+
+
+def _bulk_insert(rows: list[EventRow]) -> None:
+    """Insert the rows, a few hundred to a statement, straight through the cursor: the history is
+    most of what the product writes, and model instances would cost more than the database does.
+    A runtime that replays after a crash may resend events: the unique key makes that harmless."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(HistoryEvent._meta.db_table)
+    columns = ", ".join(ops.quote_name(name) for name in EventRow._fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _INSERT_ROWS):
+            chunk = rows[start:start + _INSERT_ROWS]
+            params: list[Any] = []
+            for row in chunk:
+                params += (row.execution_id, row.event_id, row.previous_event_id, row.type,
+                           ops.adapt_datetimefield_value(row.timestamp), ops.adapt_json_value(row.details, None))
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
 
 def _fail_loudly(item: tuple, exc: Exception) -> None:
@@ -184,31 +253,25 @@ def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
     return details
 
 
-def _event_row(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
-    return HistoryEvent(
-        execution_id=execution_id,
-        event_id=int(event["id"]),
-        previous_event_id=int(event.get("previousEventId") or 0),
-        type=str(event["type"]),
-        timestamp=to_datetime(event.get("timestamp", time.time())),
-        details=_storable_details(event),
-    )
+def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
+    return EventRow(execution_id, int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"]),
+                    to_datetime(event.get("timestamp", time.time())), _storable_details(event))
 
 
 def _escaped(text: str | None) -> str | None:
     return escape_unstorable(text) if text else text
 
 
+def ended_fields(result: ExecutionResult) -> dict[str, Any]:
+    """The Execution fields an end sets."""
+    return {"status": result.status, "output": _escaped(result.output), "error": _escaped(result.error),
+            "cause": _escaped(result.cause), "checkpoints": result.checkpoints,
+            "stop_date": to_datetime(result.stop_time if result.stop_time is not None else time.time())}
+
+
 def _finish(execution_id: int, result: ExecutionResult) -> None:
     # Only a RUNNING execution can end, so a late result never overwrites an ABORTED one.
-    Execution.objects.filter(id=execution_id, status=ExecutionStatus.RUNNING).update(
-        status=result.status,
-        output=_escaped(result.output),
-        error=_escaped(result.error),
-        cause=_escaped(result.cause),
-        stop_date=to_datetime(result.stop_time if result.stop_time is not None else time.time()),
-        checkpoints=result.checkpoints,
-    )
+    Execution.objects.filter(id=execution_id, status=ExecutionStatus.RUNNING).update(**ended_fields(result))
 
 
 _sink: DjangoExecutionSink | None = None

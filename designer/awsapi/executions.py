@@ -60,7 +60,7 @@ def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe_execution(params: dict[str, Any]) -> dict[str, Any]:
-    execution = selectors.execution_get(arn=params["executionArn"])
+    execution = selectors.execution_current(arn=params["executionArn"])
     return execution_description(execution, include_data=_include_data(params))
 
 
@@ -94,6 +94,7 @@ def list_executions(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
+    selectors.history_settle(arn=params["executionArn"])
     execution = selectors.execution_get(arn=params["executionArn"])
     reverse = bool(params.get("reverseOrder"))
     scope = f"history:{execution.arn}:{int(reverse)}"

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from designer.live.groups import execution_group, machine_group
-from designer.live.wire import event_wire, status_wire
+from designer.live.wire import event_wire, row_wire, status_wire
 from designer.models import Execution, HistoryEvent
 
 logger = logging.getLogger(__name__)
@@ -212,29 +212,22 @@ def get_publisher() -> Publisher:
         return _publisher
 
 
-def publish_batch(batch: list[tuple], execution_ids: dict[str, int]) -> None:
+def publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: dict[str, list]) -> None:
     """Publish a batch the sink has just committed: ``batch`` holds its ``("events", arn, [event])``
-    and ``("finished", arn, result)`` items, ``execution_ids`` the row id of each ARN written.
+    and ``("finished", arn, result)`` items, ``execution_ids`` the row id of each ARN written and
+    ``written`` the event rows stored per ARN (``designer.sink.EventRow``).
     Never raises: live updates must not break the history writer."""
     try:
-        _publish_batch(batch, execution_ids)
+        _publish_batch(batch, execution_ids, written)
     except Exception:
         logger.exception("Publishing live updates for a written batch failed (the history is written)")
 
 
-def _publish_batch(batch: list[tuple], execution_ids: dict[str, int]) -> None:
-    from designer.sink import _event_row  # the sink imports this module: import at call time
-
-    events: dict[str, list[dict]] = {}
-    finished: list[str] = []
-    for kind, arn, payload in batch:
-        if kind == "events" and arn in execution_ids:
-            events.setdefault(arn, []).extend(event_wire(_event_row(execution_ids[arn], e)) for e in payload)
-        elif kind == "finished" and arn in execution_ids:
-            finished.append(arn)
+def _publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: dict[str, list]) -> None:
     publisher = get_publisher()
-    for arn, wires in events.items():
-        publisher.submit(execution_group(arn), events=wires)
+    for arn, rows in written.items():
+        publisher.submit(execution_group(arn), events=[row_wire(row) for row in rows])
+    finished = [arn for kind, arn, _ in batch if kind == "finished" and arn in execution_ids]
     if finished:
         for execution in Execution.objects.select_related("state_machine").filter(arn__in=finished):
             publish_status(execution)

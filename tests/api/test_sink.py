@@ -84,3 +84,34 @@ def test_many_threads_writing_at_once_lose_nothing(execution):
         thread.join()
     assert sink.flush(timeout=20)
     assert execution.events.count() == 200
+
+
+def test_describe_execution_shows_the_end_before_it_is_written_and_the_history_then_waits_for_it(
+        execution, sfn, monkeypatch):
+    """The sink writes in batches; a client polling DescribeExecution sees the end the moment the
+    runtime reports it, and GetExecutionHistory right after still gets the whole history."""
+    from designer.sink import get_sink
+
+    sink = get_sink()
+    gate = threading.Event()
+    write = sink._write
+
+    def held_write(batch):  # the database is slow today
+        gate.wait(10)
+        write(batch)
+
+    monkeypatch.setattr(sink, "_write", held_write)
+    sink.append_events(execution.arn, [_event(1, "ExecutionStarted"), _event(2), _event(3, "ExecutionSucceeded")])
+    sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output='{"ok": 1}', stop_time=time.time()))
+
+    described = sfn.describe_execution(executionArn=execution.arn)
+    assert (described["status"], described["output"]) == ("SUCCEEDED", '{"ok": 1}')
+    assert "stopDate" in described
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.RUNNING  # not written yet: it came from the sink's queue
+
+    threading.Timer(0.3, gate.set).start()
+    events = sfn.get_execution_history(executionArn=execution.arn)["events"]
+    assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "ExecutionSucceeded"]
+    assert sfn.describe_execution(executionArn=execution.arn)["status"] == "SUCCEEDED"
+    assert sink.ended(execution.arn) is None
