@@ -26,6 +26,14 @@ function Harness({ state }: { state: string }) {
   return <form><FaultsEditor state={state} testing={testing} /><output aria-label="Badges">{JSON.stringify(testing.badges)}</output></form>;
 }
 
+/** The section of state Charge against `fetch`, once the saved settings are read. */
+async function opened(fetch = server()) {
+  vi.stubGlobal("fetch", fetch);
+  render(<Harness state="Charge" />);
+  await screen.findByText("Faults saved");
+  return fetch;
+}
+
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
@@ -33,10 +41,7 @@ afterEach(() => {
 
 describe("the Faults section of a Task state", () => {
   it("saves a fault to the local settings, and the saved plan gives the state its badge", async () => {
-    const fetch = server();
-    vi.stubGlobal("fetch", fetch);
-    render(<Harness state="Charge" />);
-    await screen.findByText("Faults saved");
+    const fetch = await opened();
     fireEvent.click(screen.getByText("Add error"));
     fireEvent.change(screen.getByLabelText("Fault 1 error"), { target: { value: "Boom.Injected" } });
     fireEvent.change(screen.getByLabelText("Fault 1 cause"), { target: { value: "rigged" } });
@@ -52,9 +57,7 @@ describe("the Faults section of a Task state", () => {
   });
 
   it("edits a latency as a distribution and removes a fault", async () => {
-    vi.stubGlobal("fetch", server());
-    render(<Harness state="Charge" />);
-    await screen.findByText("Faults saved");
+    await opened();
     fireEvent.click(screen.getByText("Add timeout"));
     fireEvent.click(screen.getByText("Add latency"));
     fireEvent.change(screen.getByLabelText("Fault 2 latency"), { target: { value: "uniform" } });
@@ -68,10 +71,7 @@ describe("the Faults section of a Task state", () => {
   });
 
   it("refuses to save what it can check itself, without asking the server", async () => {
-    const fetch = server();
-    vi.stubGlobal("fetch", fetch);
-    render(<Harness state="Charge" />);
-    await screen.findByText("Faults saved");
+    const fetch = await opened();
     fireEvent.click(screen.getByText("Add missed heartbeat"));
     fireEvent.change(screen.getByLabelText("Fault 1 probability"), { target: { value: "1.5" } });
     expect(screen.getByText("a number from 0 to 1")).toBeTruthy();
@@ -81,9 +81,7 @@ describe("the Faults section of a Task state", () => {
   });
 
   it("shows the server's ValidationException beside the faults and marks the fault it names", async () => {
-    vi.stubGlobal("fetch", server("Invalid fault plan: states.Charge[0]: a fault is an object whose type is one of error, latency, timeout, heartbeat"));
-    render(<Harness state="Charge" />);
-    await screen.findByText("Faults saved");
+    await opened(server("Invalid fault plan: states.Charge[0]: a fault is an object whose type is one of error, latency, timeout, heartbeat"));
     fireEvent.click(screen.getByText("Add timeout"));
     fireEvent.click(screen.getByText("Save faults"));
     const alert = await screen.findByRole("alert", { name: "Faults not saved" });

@@ -23,22 +23,17 @@ MOCKS = {"StateMachines": {"e2e-mocked": {"TestCases": {"Declined": {"Greet": "D
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    problem = harness.frontend_problem() or harness.chromium_problem()
-    if problem:
-        pytest.skip(problem)
-    workdir = tmp_path_factory.mktemp("e2e-local-testing")
-    (workdir / "MockConfigFile.json").write_text(json.dumps(MOCKS))
-    env = {"SWITCHYARD_HANDLERS": "examples.handlers", "SFN_MOCK_CONFIG": str(workdir / "MockConfigFile.json"),
-           "SWITCHYARD_CHANNEL_LAYER": "memory"}
-    with harness.server(workdir, env) as url:
+    def env(workdir: Path) -> dict[str, str]:
+        (workdir / "MockConfigFile.json").write_text(json.dumps(MOCKS))
+        return {"SWITCHYARD_HANDLERS": "examples.handlers", "SFN_MOCK_CONFIG": str(workdir / "MockConfigFile.json"),
+                "SWITCHYARD_CHANNEL_LAYER": "memory"}
+
+    with harness.module_server(tmp_path_factory, "e2e-local-testing", env) as url:
         yield url
 
 
 def shot(page, name: str) -> Path:
-    harness.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = harness.ARTIFACTS / f"local-testing-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return harness.shot(page, f"local-testing-{name}")
 
 
 def create(api, name: str, definition: dict) -> str:
