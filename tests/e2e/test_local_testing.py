@@ -134,7 +134,11 @@ def test_a_mock_test_case_chosen_when_starting_answers_the_task(page, api):
     create(api, "e2e-mocked", {**ONE_TASK, "Comment": "mocked"})
     page.goto("/machines/e2e-mocked")
     page.wait_for_selector('[data-state="Greet"]')
-    run_from_the_designer(page, lambda dialog: dialog.get_by_label("Mock test case").select_option("Declined"))
+    def choose(dialog):
+        dialog.get_by_label("Mock test case").select_option("Declined")
+        shot(page, "run-dialog")
+
+    run_from_the_designer(page, choose)
     page.wait_for_selector(".badge.status-failed", timeout=20000)
     error = page.get_by_label("Execution error")
     assert error.inner_text() == "Payment.Declined: card declined"
