@@ -47,7 +47,7 @@ export function useLocalSettings(name: string) {
 
   const rename = useCallback((from: string, to: string) => setPlan((p) => renamedInPlan(p, from, to)), []);
   const badges = useMemo(() => faultBadges(saved.faults), [saved.faults]);
-  const dirty = JSON.stringify(planToSave(plan)) !== JSON.stringify(saved.faults ?? null);
+  const dirty = JSON.stringify(planToSave(plan)) !== JSON.stringify(planToSave(saved.faults ?? EMPTY_PLAN));
 
   return { saved, plan, setPlan, save, rename, badges, dirty, error };
 }
