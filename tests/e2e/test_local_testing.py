@@ -112,9 +112,10 @@ def test_the_skip_clock_chosen_when_starting_makes_an_hour_long_wait_finish_at_o
     page.wait_for_selector('[data-state="Nap"]')
     began = time.monotonic()
     run_from_the_designer(page, lambda dialog: dialog.get_by_label("Virtual clock").select_option("skip"))
-    page.wait_for_selector(".badge.status-succeeded", timeout=15000)
+    page.wait_for_selector(".badge.status-succeeded", timeout=25000)
     took = time.monotonic() - began
-    assert took < 10, f"an hour's Wait took {took:.1f} s on the skip clock"
+    # Seconds at most for an hour's Wait, the page loads and a loaded CI machine included.
+    assert took < 20, f"an hour's Wait took {took:.1f} s on the skip clock"
     page.wait_for_selector('[data-state="Nap"][data-status="SUCCEEDED"]')
     _, settings = api.call("GET", "/api/state-machines/e2e-long-wait/local-settings/")
     assert settings["clock"] == "skip"  # kept for the next run
