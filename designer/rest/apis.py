@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer import selectors, services, testing_services
+from designer import selectors, services, testing_selectors, testing_services
 from designer.models import Execution, StateMachine
 from designer.rest import serializers as s
 
@@ -77,6 +77,13 @@ class LocalSettingsApi(APIView):
             state_machine=_state_machine(name), **data.validated_data)
         local = state_machine.local_settings
         return Response({"faults": local.get("faults"), "clock": local.get("clock")})
+
+
+class TestCaseListApi(APIView):
+    """The mock test cases (SFN_MOCK_CONFIG) an execution of the state machine can be started with."""
+
+    def get(self, request: Request, name: str) -> Response:
+        return Response(testing_selectors.test_case_list(state_machine=_state_machine(name)))
 
 
 class ExecutionListApi(APIView):

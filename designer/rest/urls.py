@@ -8,6 +8,7 @@ urlpatterns = [
     path("state-machines/<str:name>/executions/", apis.ExecutionStartApi.as_view(), name="execution-start"),
     path("state-machines/<str:name>/export/", aws_apis.StateMachineExportApi.as_view(), name="state-machine-export"),
     path("state-machines/<str:name>/local-settings/", apis.LocalSettingsApi.as_view(), name="local-settings"),
+    path("state-machines/<str:name>/test-cases/", apis.TestCaseListApi.as_view(), name="test-case-list"),
     path("state-machines/<str:name>/versions/", versions.VersionListApi.as_view(), name="version-list"),
     path("state-machines/<str:name>/versions/<int:number>/", versions.VersionDetailApi.as_view(),
          name="version-detail"),

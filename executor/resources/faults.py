@@ -60,6 +60,25 @@ def _check_fault(where: str, fault: Any) -> None:
             if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
                 raise FaultPlanError(f"{where}.distribution is one of {{\"uniform\": [low, high]}}, "
                                      "{\"normal\": [mean, stddev]}, {\"exponential\": mean}")
+            _check_distribution(f"{where}.distribution", *next(iter(dist.items())))
+
+
+def _number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+def _check_distribution(where: str, kind: str, args: Any) -> None:
+    """A distribution's arguments, checked here so that a bad one is refused when the plan is set
+    rather than failing the Task it would delay."""
+    if kind == "exponential":
+        if not _number(args) or args <= 0:
+            raise FaultPlanError(f"{where}.exponential is the mean in seconds, a number above 0")
+        return
+    pair = isinstance(args, list) and len(args) == 2 and all(_number(a) for a in args)
+    if kind == "uniform" and not (pair and 0 <= args[0] <= args[1]):
+        raise FaultPlanError(f"{where}.uniform is [low, high] in seconds, with 0 <= low <= high")
+    if kind == "normal" and not (pair and args[0] >= 0 and args[1] >= 0):
+        raise FaultPlanError(f"{where}.normal is [mean, stddev] in seconds, neither below 0")
 
 
 def check_fault_plan(plan: Any) -> dict:

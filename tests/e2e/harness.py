@@ -11,7 +11,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "frontend"
@@ -96,6 +96,29 @@ def server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[s
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def module_server(tmp_path_factory, name: str, env: Callable[[Path], dict[str, str]]) -> Iterator[str]:
+    """A test module's own server (for its ``base_url`` fixture): skip the module when the front end
+    or Chromium is missing, else serve from a fresh folder ``name`` with ``env(folder)`` added."""
+    import pytest
+
+    problem = frontend_problem() or chromium_problem()
+    if problem:
+        pytest.skip(problem)
+    workdir = tmp_path_factory.mktemp(name)
+    with server(workdir, env(workdir)) as url:
+        yield url
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot in ARTIFACTS as ``<name>.png``; its path is printed and returned."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
 
 
 def launch(playwright):

@@ -51,22 +51,16 @@ window.__statusLog = {};
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    problem = harness.frontend_problem() or harness.chromium_problem()
-    if problem:
-        pytest.skip(problem)
-    workdir = tmp_path_factory.mktemp("e2e-live")
-    env = {"SWITCHYARD_HANDLERS": "examples.handlers,tests.e2e.live_handlers",
-           "SWITCHYARD_E2E_FLAKY_DIR": str(workdir / "attempts"), "SWITCHYARD_CHANNEL_LAYER": "memory"}
-    with harness.server(workdir, env) as url:
+    def env(workdir: Path) -> dict[str, str]:
+        return {"SWITCHYARD_HANDLERS": "examples.handlers,tests.e2e.live_handlers",
+                "SWITCHYARD_E2E_FLAKY_DIR": str(workdir / "attempts"), "SWITCHYARD_CHANNEL_LAYER": "memory"}
+
+    with harness.module_server(tmp_path_factory, "e2e-live", env) as url:
         yield url
 
 
 def shot(page, name: str) -> Path:
-    harness.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = harness.ARTIFACTS / f"run-live-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-    return path
+    return harness.shot(page, f"run-live-{name}")
 
 
 def start(api, machine: str, body: dict) -> str:

@@ -1,4 +1,5 @@
 // The REST API client (designer/rest). Pure: no React.
+import type { Clock, LocalSettings } from "../designer/localTesting";
 
 export interface StateMachineSummary {
   name: string;
@@ -72,7 +73,8 @@ interface Page<T> {
 }
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  /** `detail`: the server's own message (a ValidationException's, say), without the method and URL. */
+  constructor(message: string, readonly status: number, readonly detail: string = message) {
     super(message);
   }
 }
@@ -95,13 +97,15 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   });
   if (!response.ok) {
     let detail = `HTTP ${response.status}`;
+    let message: string | undefined;
     try {
       const data = await response.json();
       detail = typeof data === "object" ? Object.values(data).flat().join(" ") || detail : String(data);
+      if (data && typeof data.message === "string") message = data.message;
     } catch {
       /* not JSON: keep the status */
     }
-    throw new ApiError(`${method} ${url}: ${detail}`, response.status);
+    throw new ApiError(`${method} ${url}: ${detail}`, response.status, message ?? detail);
   }
   return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
 }
@@ -118,7 +122,15 @@ export const deleteStateMachine = (name: string) => request<void>("DELETE", mach
 
 export const listExecutions = async (machine?: string) =>
   (await request<Page<ExecutionSummary>>("GET", `/api/executions/?limit=50${machine ? `&state_machine=${encodeURIComponent(machine)}` : ""}`)).results;
-export const startExecution = (name: string, input: string) => request<ExecutionSummary>("POST", `${machineUrl(name)}executions/`, { input });
+/** Start an execution; `test_case` names a mock test case (SFN_MOCK_CONFIG) to run it with. */
+export const startExecution = (name: string, input: string, local: { test_case?: string } = {}) =>
+  request<ExecutionSummary>("POST", `${machineUrl(name)}executions/`, { input, ...local });
+/** The fault plan and virtual clock kept beside the definition (docs/testing.md). */
+export const getLocalSettings = (name: string) => request<LocalSettings>("GET", `${machineUrl(name)}local-settings/`);
+export const putLocalSettings = (name: string, body: { faults: LocalSettings["faults"]; clock: Clock }) =>
+  request<LocalSettings>("PUT", `${machineUrl(name)}local-settings/`, body);
+/** The mock test cases the state machine can start with; `configured` is false without SFN_MOCK_CONFIG. */
+export const listTestCases = (name: string) => request<{ configured: boolean; test_cases: string[] }>("GET", `${machineUrl(name)}test-cases/`);
 export const getExecutionByArn = (arn: string) => request<ExecutionDetail>("GET", `/api/executions/by-arn/?arn=${encodeURIComponent(arn)}`);
 /** The execution without its history (the run page streams that over the websocket). */
 export const getExecutionSummary = (arn: string) =>

@@ -17,6 +17,7 @@ export interface StateView {
   problems: string[];
   status?: string; // on a run: RUNNING, SUCCEEDED, FAILED, CAUGHT, RETRYING, ABORTED, NOT_RUN
   live?: LiveInfo; // on a run: the figures drawn on the node
+  faults?: string; // in the designer: the faults a local run injects, summarised
   group?: string; // the name of the Parallel or Map state it is inside
   containers: ContainerView[];
 }
@@ -38,6 +39,7 @@ export interface FlowInput {
   problems: Record<string, string[]>;
   statuses?: Record<string, string>;
   live?: Record<string, LiveInfo>;
+  faults?: Record<string, string>; // by state name
 }
 
 /** A short line under the state's name: what it calls, waits for or ends with. */
@@ -78,6 +80,7 @@ function stateView(input: FlowInput, id: string): StateView {
     problems: input.problems[id] ?? [],
     status: input.statuses?.[node.name],
     live: input.live?.[node.name],
+    ...(input.faults?.[node.name] ? { faults: input.faults[node.name] } : {}),
     ...(owner ? { group: graph.nodes[owner]?.name } : {}),
     containers: childContainers(graph, id).map((c, i) => containerView(input, c.id, c.label, i)),
   };
@@ -124,6 +127,7 @@ export function stateAttributes(view: StateView): Record<string, string> {
     "data-state-id": view.id,
     ...(view.group ? { "data-group": view.group } : {}),
     ...(view.status ? { "data-status": view.status } : {}),
+    ...(view.faults ? { "data-faults": view.faults } : {}),
     "aria-invalid": view.problems.length > 0 ? "true" : "false",
   };
 }

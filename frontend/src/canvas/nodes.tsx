@@ -54,12 +54,18 @@ function classes(kind: string, d: StateView, selected: boolean): string {
 function LeafBody({ d }: { d: StateView }) {
   return (
     <>
-      <div className="node-type">{d.stateType}{d.status && <span className="node-status"> · {d.status}</span>}</div>
+      <div className="node-type">{d.stateType}{d.status && <span className="node-status"> · {d.status}</span>}{d.faults && <FaultBadge faults={d.faults} />}</div>
       <div className="node-name">{d.name}</div>
       {d.detail && !d.live && <div className="node-detail">{d.detail}</div>}
       {d.live && <LiveFigures live={d.live} />}
     </>
   );
+}
+
+/** The faults a local run injects into the state (saved beside the definition). */
+function FaultBadge({ faults }: { faults: string }) {
+  const count = faults.split("; ").length;
+  return <span className="fault-badge" title={`Faults (local testing): ${faults}`} aria-label={`Faults: ${faults}`}>⚡ {count} fault{count > 1 ? "s" : ""}</span>;
 }
 
 /** A run's figures on a node: elapsed time and attempts, a Map's iteration counts, its queue. */

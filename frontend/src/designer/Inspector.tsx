@@ -4,6 +4,9 @@ import { fieldsFor, queryLanguage, withField, type Field } from "../asl/fields";
 import { splitNodeId, stateAt, machineAt } from "../asl/paths";
 import { isObject, type Json, type JsonObject } from "../asl/types";
 import { CatchEditor, RetryEditor } from "./ErrorHandling";
+import FaultsEditor from "./FaultsEditor";
+import { FAULT_STATE_TYPES, faultBadges } from "./localTesting";
+import type { LocalTesting } from "./useLocalSettings";
 
 interface Props {
   definition: JsonObject;
@@ -15,12 +18,13 @@ interface Props {
   onRename: (id: string, name: string) => void;
   onAddBranch: (id: string) => void;
   onMachine: (definition: JsonObject) => void;
+  testing?: LocalTesting;
 }
 
 const MACHINE_FIELDS: Field[] = [{ key: "Comment", kind: "text" }, { key: "StartAt", kind: "next" }, { key: "TimeoutSeconds", kind: "number" }, { key: "Version", kind: "text" }];
 
 /** The machine's own fields, shown while no state is selected. */
-function MachineForm({ definition, onChange }: { definition: JsonObject; onChange: (d: JsonObject) => void }) {
+function MachineForm({ definition, onChange, testing }: { definition: JsonObject; onChange: (d: JsonObject) => void; testing?: LocalTesting }) {
   const names = isObject(definition.States) ? Object.keys(definition.States) : [];
   const set = (key: string, v: Json | undefined) => onChange(withField(definition, key, v));
   return (
@@ -35,7 +39,22 @@ function MachineForm({ definition, onChange }: { definition: JsonObject; onChang
         </select>
       </label>
       {MACHINE_FIELDS.map((f) => renderField(f, definition, names, set))}
+      {testing && <RiggedStates testing={testing} />}
     </form>
+  );
+}
+
+/** Which states the saved fault plan rigs, for the whole machine at a glance. */
+function RiggedStates({ testing }: { testing: LocalTesting }) {
+  const rigged = Object.entries(faultBadges(testing.plan));
+  return (
+    <section className="field" aria-label="Faults of the state machine">
+      <span>Faults (local testing)</span>
+      {rigged.length === 0 ? <p className="muted">No fault injected. Select a Task state to add one.</p> : (
+        <ul className="rigged">{rigged.map(([state, summary]) => <li key={state}><b>{state}</b>: {summary}</li>)}</ul>
+      )}
+      {testing.dirty && <p className="muted">Not saved yet.</p>}
+    </section>
   );
 }
 
@@ -133,7 +152,7 @@ export default function Inspector(props: Props) {
   const state = selected ? stateAt(definition, selected) : null;
   const [name, setName] = useState("");
   useEffect(() => setName(selected ? splitNodeId(selected).name : ""), [selected]);
-  if (!selected || !state) return <MachineForm definition={definition} onChange={props.onMachine} />;
+  if (!selected || !state) return <MachineForm definition={definition} onChange={props.onMachine} testing={props.testing} />;
   const { container } = splitNodeId(selected);
   const machine = machineAt(definition, container);
   const siblings = isObject(machine?.States) ? Object.keys(machine.States).filter((s) => s !== splitNodeId(selected).name) : [];
@@ -164,6 +183,7 @@ export default function Inspector(props: Props) {
       <BindingField state={state} lambdas={props.lambdas} models={props.models} set={set} />
       {fieldsFor(state, lang === "JSONata").map((f) => renderField(f, state, siblings, set, lang === "JSONata"))}
       {state.Type === "Parallel" && <button type="button" onClick={() => props.onAddBranch(selected)}>Add branch</button>}
+      {props.testing && FAULT_STATE_TYPES.has(String(state.Type)) && <FaultsEditor state={splitNodeId(selected).name} testing={props.testing} />}
     </form>
   );
 }

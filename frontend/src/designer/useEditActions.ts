@@ -77,18 +77,19 @@ export function useEditActions(d: Designer, items: PaletteItem[]) {
   return {
     addItem, onDropItem, onConnect, onDeleteNodes, onDeleteEdges, copy, paste,
     replace: (id: string, state: JsonObject) => apply((def) => replaceState(def, id, state)),
-    rename: (id: string, name: string) => {
-      if (name && name !== splitNodeId(id).name) {
-        const definition = d.editor?.present.definition;
-        if (!definition || uniqueName(definition, splitNodeId(id).container, name) !== name) {
-          d.setStatus(`Not renamed: a state named "${name}" exists there`);
-          return;
-        }
-        const renamed = nodeId(splitNodeId(id).container, name);
-        apply((def) => renameState(def, id, name));
-        d.renamePins(id, renamed);
-        d.setSelected(renamed);
+    /** Rename a state; true when it was renamed. */
+    rename: (id: string, name: string): boolean => {
+      if (!name || name === splitNodeId(id).name) return false;
+      const definition = d.editor?.present.definition;
+      if (!definition || uniqueName(definition, splitNodeId(id).container, name) !== name) {
+        d.setStatus(`Not renamed: a state named "${name}" exists there`);
+        return false;
       }
+      const renamed = nodeId(splitNodeId(id).container, name);
+      apply((def) => renameState(def, id, name));
+      d.renamePins(id, renamed);
+      d.setSelected(renamed);
+      return true;
     },
     addBranch: (id: string) => apply((def) => addBranch(def, id)),
   };

@@ -71,3 +71,7 @@ export function messageEvents(message: LiveMessage): WireEvent[] {
 }
 
 export const isFailureType = (type: string) => /(Failed|TimedOut|Aborted)$/.test(type);
+
+/** A failure a fault plan injected: executor/resources/faults.py starts its cause with this. */
+export const INJECTED_FAULT = "Injected fault";
+export const isInjectedFault = (cause: unknown) => typeof cause === "string" && cause.startsWith(INJECTED_FAULT);

@@ -2,15 +2,17 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { importDefinition } from "../asl/importText";
+import { splitNodeId } from "../asl/paths";
 import { startExecution } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
 import CodeView from "../designer/CodeView";
-import { ImportDialog, RunDialog } from "../designer/Dialogs";
+import { ImportDialog, RunDialog, type RunChoice } from "../designer/Dialogs";
 import Inspector from "../designer/Inspector";
 import Palette, { usePaletteItems } from "../designer/Palette";
 import { useDesigner } from "../designer/useDesigner";
 import { useEditActions } from "../designer/useEditActions";
+import { useLocalSettings } from "../designer/useLocalSettings";
 import { useShortcuts } from "../designer/useShortcuts";
 import VersionsPanel from "../designer/VersionsPanel";
 import { diagramSvg, download, svgToPng } from "../export/diagram";
@@ -35,6 +37,7 @@ function Designer({ name }: { name: string }) {
   const d = useDesigner(name);
   const { items, lambdas, endpoints } = usePaletteItems();
   const actions = useEditActions(d, items);
+  const testing = useLocalSettings(name);
   const flow = useReactFlow();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [side, setSide] = useState<"form" | "code">("form");
@@ -45,8 +48,8 @@ function Designer({ name }: { name: string }) {
   }, [side]);
 
   const model = useMemo(
-    () => (d.graph ? buildFlow({ graph: d.graph, edges: d.edges, boxes: d.boxes, problems: d.problemsByNode }) : { nodes: [], edges: [] }),
-    [d.graph, d.edges, d.boxes, d.problemsByNode],
+    () => (d.graph ? buildFlow({ graph: d.graph, edges: d.edges, boxes: d.boxes, problems: d.problemsByNode, faults: testing.badges }) : { nodes: [], edges: [] }),
+    [d.graph, d.edges, d.boxes, d.problemsByNode, testing.badges],
   );
   const fit = () => flow.fitView({ padding: 0.1, duration: 200 });
   // Fit once, when the first layout arrives; later edits keep the user's zoom.
@@ -70,9 +73,13 @@ function Designer({ name }: { name: string }) {
   const editor = d.editor;
   const rootProblems = d.problems.filter((p) => !Object.values(d.problemsByNode).flat().includes(p.message));
 
-  const run = async (input: string) => {
+  const run = async (input: string, choice: RunChoice) => {
     if (d.dirty && !(await d.save())) throw new Error("Fix the definition and save before running");
-    const execution = await startExecution(name, input);
+    // The faults being edited and the clock chosen are what this run (and the next) starts with.
+    const clockChanged = JSON.stringify(choice.clock) !== JSON.stringify(testing.saved.clock ?? null);
+    const refused = testing.dirty || clockChanged ? await testing.save({ clock: choice.clock }) : null;
+    if (refused) throw new Error(`Local-test settings ${refused[0].toLowerCase()}${refused.slice(1)}`);
+    const execution = await startExecution(name, input, choice.testCase ? { test_case: choice.testCase } : {});
     navigate(executionPath(execution.arn));
   };
   const exportSvg = () => download(`${name}.svg`, diagramSvg(model.nodes, model.edges), "image/svg+xml");
@@ -106,7 +113,8 @@ function Designer({ name }: { name: string }) {
           </div>
           <div className="side-body" hidden={side !== "form"}>
             <Inspector definition={editor.present.definition} selected={d.selected} problems={d.selected ? d.problemsByNode[d.selected] ?? [] : []}
-              lambdas={lambdas} models={endpoints} onReplace={actions.replace} onRename={actions.rename} onAddBranch={actions.addBranch}
+              lambdas={lambdas} models={endpoints} onReplace={actions.replace} onAddBranch={actions.addBranch} testing={testing}
+              onRename={(id, to) => actions.rename(id, to) && testing.rename(splitNodeId(id).name, to)}
               onMachine={(definition) => d.apply(() => definition)} />
           </div>
           <div className="side-body code" hidden={side !== "code"}>
@@ -114,7 +122,7 @@ function Designer({ name }: { name: string }) {
           </div>
         </aside>
       </div>
-      {dialog === "run" && <RunDialog machine={name} onStart={run} onClose={() => setDialog(null)} />}
+      {dialog === "run" && <RunDialog machine={name} clock={testing.saved.clock} onStart={run} onClose={() => setDialog(null)} />}
       {dialog === "import" && (
         <ImportDialog onClose={() => setDialog(null)} onImport={async (source) => {
           const imported = await importDefinition(source);

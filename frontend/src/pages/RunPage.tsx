@@ -8,6 +8,7 @@ import { graphEdges } from "../asl/edges";
 import { aslToGraph } from "../asl/graph";
 import { isObject, type Graph, type Json } from "../asl/types";
 import CostPreview from "../run/CostPreview";
+import InjectedTag from "../run/InjectedTag";
 import { getExecutionSummary, getResources, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
@@ -148,7 +149,7 @@ export default function RunPage({ arn }: { arn: string }) {
         <dt>Stopped</dt><dd>{epochText(stop)}</dd>
         <dt>Duration</dt><dd>{stop ? formatDuration(stop - start) : `running, ${formatDuration(Math.max(0, now - start))}`}</dd>
         <dt>State transitions</dt><dd data-testid="transitions">{transitions}</dd>
-        {failure && <><dt>Error</dt><dd className="error">{failure}{cause ? `: ${cause}` : ""}</dd></>}
+        {failure && <><dt>Error</dt><dd className="error" aria-label="Execution error">{failure}{cause ? `: ${cause}` : ""}<InjectedTag cause={cause} /></dd></>}
       </dl>
       <div className="io">
         <section aria-label="Input"><h2>Input</h2><pre aria-label="Execution input">{prettyJson(execution.input)}</pre></section>

@@ -4,6 +4,7 @@ import { useMemo, useRef, useState } from "react";
 import { eventTypes, filterEvents, isNoFilter, NO_FILTER, type EventFilter } from "../live/eventFilter";
 import type { RunModel } from "../live/runModel";
 import { eventDetails, isFailureType, type WireEvent } from "../live/wire";
+import InjectedTag from "./InjectedTag";
 import VirtualRows from "./VirtualRows";
 
 const ROW = 28;
@@ -71,7 +72,7 @@ export default function EventsTable({ model, version }: { model: RunModel; versi
             <div key={e.id} role="row" data-event-id={e.id} className={`vrow events-row${isFailureType(e.type) ? " row-failed" : ""}`} style={style}>
               <span role="cell"><button className="link" aria-expanded={isOpen} aria-label={`Details of event ${e.id}`} onClick={() => setOpen(isOpen ? null : index)}>{isOpen ? "▾" : "▸"} {e.id}</button></span>
               <span role="cell">{e.type}</span>
-              <span role="cell">{stepOf(model, e)}</span>
+              <span role="cell">{stepOf(model, e)}<InjectedTag cause={eventDetails(e).cause} /></span>
               <span role="cell" className="ellipsis" title={resourceOf(e)}>{resourceOf(e)}</span>
               <span role="cell">{Math.round((e.timestamp - start) * 1000)} ms</span>
               <span role="cell">{new Date(e.timestamp * 1000).toLocaleString()}</span>

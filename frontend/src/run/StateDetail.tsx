@@ -3,6 +3,7 @@ import { useState } from "react";
 import { formatDuration } from "../live/nodeInfo";
 import type { RunModel } from "../live/runModel";
 import { prettyJson } from "./format";
+import InjectedTag from "./InjectedTag";
 
 export default function StateDetail({ model, name, seq, onClose }: { model: RunModel; name: string; seq: number | null; onClose: () => void }) {
   const entries = model.entries.filter((e) => e.name === name);
@@ -24,7 +25,7 @@ export default function StateDetail({ model, name, seq, onClose }: { model: RunM
             {" "}· entered +{formatDuration(Math.max(0, chosen.start - start))}{chosen.end !== null && <> · took {formatDuration(chosen.end - chosen.start)}</>}</p>
           <h3>Input</h3><pre aria-label="State input">{prettyJson(chosen.input ?? "")}</pre>
           <h3>Output</h3><pre aria-label="State output">{prettyJson(chosen.output ?? "")}</pre>
-          {chosen.error && <><h3>Error</h3><p className="error" aria-label="State error">{chosen.error}</p></>}
+          {chosen.error && <><h3>Error</h3><p className="error" aria-label="State error">{chosen.error}<InjectedTag cause={chosen.cause} /></p></>}
           {chosen.cause && <><h3>Cause</h3><pre aria-label="State cause">{prettyJson(chosen.cause)}</pre></>}
           {chosen.attempts.length > 0 && (
             <table className="table attempts" aria-label="Attempts">
@@ -33,7 +34,7 @@ export default function StateDetail({ model, name, seq, onClose }: { model: RunM
                 {chosen.attempts.map((a) => (
                   <tr key={a.number} className={a.status === "FAILED" ? "row-failed" : undefined}>
                     <td>{a.number}</td><td>{a.status}</td><td>+{formatDuration(Math.max(0, a.start - start))}</td>
-                    <td>{a.end !== null ? formatDuration(a.end - a.start) : "running"}</td><td>{a.error ?? ""}</td>
+                    <td>{a.end !== null ? formatDuration(a.end - a.start) : "running"}</td><td>{a.error ?? ""}<InjectedTag cause={a.cause} /></td>
                   </tr>
                 ))}
               </tbody>
