@@ -61,22 +61,20 @@ def state_machine_list() -> QuerySet[StateMachine]:
 
 
 def execution_get(*, arn: str) -> Execution:
-    """Return the execution with this ARN (its state machine selected too)."""
-    try:
-        arns.parse_arn(arn, expect=("execution", "express"))
-    except arns.ArnError as exc:
-        raise InvalidArn(str(exc)) from None
-    execution = Execution.objects.select_related("state_machine").filter(arn=arn).first()
-    if execution is None:
-        raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-    return execution
+    """Return the execution with this ARN (its state machine selected too). When its end is on
+    its way to the database (the sink writes in batches), wait for it: whoever reads an ended
+    execution sees its whole history and its final status."""
+    sink = get_sink()
+    if sink.ended(arn) is not None:
+        sink.settle(arn)
+    return _execution(arn)
 
 
 def execution_current(*, arn: str) -> Execution:
-    """``execution_get``, with the end the runtime reported while it is still on its way to the
-    database (the sink writes in batches): a client polling DescribeExecution sees the end as soon
-    as it happens. Readers of the history call ``history_settle`` first, so they see it whole."""
-    execution = execution_get(arn=arn)
+    """``execution_get`` without the wait: the end the runtime reported, while it is still on its
+    way to the database, is set on the returned execution (not saved), so a client polling
+    DescribeExecution sees the end as soon as it happens."""
+    execution = _execution(arn)
     if execution.status == ExecutionStatus.RUNNING:
         result = get_sink().ended(arn)
         if result is not None:
@@ -85,11 +83,15 @@ def execution_current(*, arn: str) -> Execution:
     return execution
 
 
-def history_settle(*, arn: str) -> None:
-    """Wait for the rest of the history of an execution whose end is on its way to the database."""
-    sink = get_sink()
-    if sink.ended(arn) is not None:
-        sink.settle(arn)
+def _execution(arn: str) -> Execution:
+    try:
+        arns.parse_arn(arn, expect=("execution", "express"))
+    except arns.ArnError as exc:
+        raise InvalidArn(str(exc)) from None
+    execution = Execution.objects.select_related("state_machine").filter(arn=arn).first()
+    if execution is None:
+        raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+    return execution
 
 
 def execution_list(

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from designer import arns, version_selectors
+from designer import arns, selectors, version_selectors
 from designer.definitions import definition_check
 from designer.errors import (
     ExecutionAlreadyExists,
@@ -389,8 +389,7 @@ def execution_stop(*, execution: Execution, error: str | None = None, cause: str
     """
     _check_storable({"error": error or "", "cause": cause or ""}, "$")
     if execution.status == ExecutionStatus.RUNNING and get_sink().ended(execution.arn) is not None:
-        get_sink().settle(execution.arn)  # it has ended already: its end is on its way to the database
-        execution.refresh_from_db()
+        execution = selectors.execution_get(arn=execution.arn)  # it has ended: its end is being written
     if execution.status != ExecutionStatus.RUNNING:
         return execution
     held = False

@@ -94,7 +94,6 @@ def list_executions(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_execution_history(params: dict[str, Any]) -> dict[str, Any]:
-    selectors.history_settle(arn=params["executionArn"])
     execution = selectors.execution_get(arn=params["executionArn"])
     reverse = bool(params.get("reverseOrder"))
     scope = f"history:{execution.arn}:{int(reverse)}"

@@ -139,7 +139,10 @@ def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:
 
 
 def leave_state_random(token: contextvars.Token) -> None:
-    _STATE_RANDOM.reset(token)
+    try:
+        _STATE_RANDOM.reset(token)
+    except ValueError:  # a coroutine closed from elsewhere (the process exits while it waits): nothing to undo
+        pass
 
 
 class Scope:
