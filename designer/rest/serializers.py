@@ -47,6 +47,14 @@ class ExecutionStartSerializer(serializers.Serializer):
     clock = serializers.JSONField(required=False)
 
 
+class ExecutionRerunSerializer(serializers.Serializer):
+    state = serializers.CharField(max_length=80, trim_whitespace=False)
+    # JSON text; absent or null: the input the state received in the run re-run.
+    input = serializers.CharField(trim_whitespace=False, required=False, allow_null=True, allow_blank=True,
+                                  default=None)
+    name = serializers.CharField(max_length=80, required=False)
+
+
 class LocalSettingsSerializer(serializers.Serializer):
     faults = serializers.JSONField(required=False, allow_null=True)
     clock = serializers.JSONField(required=False, allow_null=True)
@@ -66,22 +74,30 @@ class HistoryEventSerializer(serializers.ModelSerializer):
         fields = ["event_id", "previous_event_id", "type", "timestamp", "details"]
 
 
+class RerunOfSerializer(serializers.Serializer):
+    """Where a re-run came from: ``{"id", "arn", "name", "state"}``, or null for any other execution."""
+
+    def to_representation(self, execution: Execution):
+        original = execution.rerun_of
+        if not execution.rerun_state or original is None:
+            return None
+        return {"id": original.pk, "arn": original.arn, "name": original.name, "state": execution.rerun_state}
+
+
 class ExecutionSummarySerializer(serializers.ModelSerializer):
     """An execution with its input, output and definition, without its history."""
 
     state_machine = serializers.CharField(source="state_machine.name")
+    rerun_of = RerunOfSerializer(source="*", read_only=True)
 
     class Meta:
         model = Execution
         fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
-                  "start_date", "stop_date", "runtime", "definition"]
+                  "start_date", "stop_date", "runtime", "definition", "rerun_of"]
 
 
-class ExecutionDetailSerializer(serializers.ModelSerializer):
-    state_machine = serializers.CharField(source="state_machine.name")
+class ExecutionDetailSerializer(ExecutionSummarySerializer):
     events = HistoryEventSerializer(many=True, read_only=True)
 
-    class Meta:
-        model = Execution
-        fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
-                  "start_date", "stop_date", "runtime", "definition", "events"]
+    class Meta(ExecutionSummarySerializer.Meta):
+        fields = [*ExecutionSummarySerializer.Meta.fields, "events"]

@@ -26,6 +26,8 @@ class ExecutionRequest:
     local: dict | None = None
     # A redrive: {"count": n, "after": id of the ExecutionRedriven event, "checkpoints": {...}}
     redrive: dict | None = None
+    # A re-run from a state: the top-level state to begin at instead of StartAt (docs/testing.md)
+    start_state: str | None = None
 
 
 @dataclass
