@@ -30,12 +30,21 @@ export interface ExecutionSummary {
   runtime: string;
 }
 
+/** Where a re-run came from: the execution it re-runs and the state it started at. */
+export interface RerunOf {
+  id: number;
+  arn: string;
+  name: string;
+  state: string;
+}
+
 export interface ExecutionDetail extends ExecutionSummary {
   input: string;
   output: string | null;
   error: string | null;
   cause: string | null;
   definition: string;
+  rerun_of: RerunOf | null;
   events: { event_id: number; previous_event_id: number; type: string; timestamp: string; details: Record<string, unknown> }[];
 }
 
@@ -132,6 +141,9 @@ export interface ExecutionCost {
 }
 export const getExecutionCost = (id: number, memoryMb: number, perMonth: number) =>
   request<ExecutionCost>("GET", `/api/executions/${id}/cost/?memory_mb=${memoryMb}&executions_per_month=${perMonth}`);
+/** A new execution re-running the finished execution `id` from its top-level `state` with `input` (JSON text). */
+export const rerunExecution = (id: number, state: string, input: string) =>
+  request<ExecutionSummary>("POST", `/api/executions/${id}/rerun/`, { state, input });
 export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `/api/executions/${id}/stop/`, {});
 
 export const validateDefinition = async (definition: string) =>

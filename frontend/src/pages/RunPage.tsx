@@ -8,7 +8,7 @@ import { graphEdges } from "../asl/edges";
 import { aslToGraph } from "../asl/graph";
 import { isObject, type Graph, type Json } from "../asl/types";
 import CostPreview from "../run/CostPreview";
-import { getExecutionSummary, getResources, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
+import { getExecutionSummary, getResources, rerunExecution, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
 import { download } from "../export/diagram";
@@ -22,6 +22,8 @@ import { executionPath, machinePath, navigate } from "../router";
 import EntriesTable from "../run/EntriesTable";
 import EventsTable from "../run/EventsTable";
 import { prettyJson } from "../run/format";
+import RerunDialog from "../run/RerunDialog";
+import { offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
 import StateDetail from "../run/StateDetail";
 import Timeline from "../run/Timeline";
 import { useLiveRun } from "../run/useLiveRun";
@@ -84,6 +86,7 @@ export default function RunPage({ arn }: { arn: string }) {
   const [view, setView] = useState<View>("events");
   const [selected, setSelected] = useState<{ name: string; seq: number | null } | null>(null);
   const [stopping, setStopping] = useState(false);
+  const [rerun, setRerun] = useState<{ target: RerunTarget; input: string } | null>(null);
 
   useEffect(() => {
     getExecutionSummary(arn).then(setExecution).catch((e: Error) => setError(e.message));
@@ -124,6 +127,14 @@ export default function RunPage({ arn }: { arn: string }) {
   const cause = live.status?.cause ?? live.model.execution.cause ?? execution.cause;
   const transitions = live.model.entries.length;
 
+  const target = selected && definition && !running ? rerunTarget(definition, selected.name) : null;
+  const openRerun = (input: string | undefined) => {
+    if (target) setRerun({ target, input: input !== undefined ? prettyJson(input) : offeredInput(live.model, target.state) });
+  };
+  const startRerun = async (input: string) => {
+    const created = await rerunExecution(execution.id, rerun!.target.state, input);
+    navigate(executionPath(created.arn));
+  };
   const stop_ = () => {
     setStopping(true);
     stopExecution(execution.id).catch((e: Error) => setError(e.message)).finally(() => setStopping(false));
@@ -132,6 +143,12 @@ export default function RunPage({ arn }: { arn: string }) {
     <main className="page run" data-execution-status={status}>
       <nav><a href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>Switchyard</a> / <a href={machinePath(execution.state_machine)} onClick={(e) => { e.preventDefault(); navigate(machinePath(execution.state_machine)); }}>{execution.state_machine}</a></nav>
       <h1>{execution.name} <StatusBadge status={status} /> <span className={`connection connection-${live.connection}`} title="live connection">{live.connection === "open" ? "● live" : live.connection}</span></h1>
+      {execution.rerun_of && (
+        <p className="rerun-of" data-testid="rerun-of">
+          Re-run of <a href={executionPath(execution.rerun_of.arn)} onClick={(e) => { e.preventDefault(); navigate(executionPath(execution.rerun_of!.arn)); }}>{execution.rerun_of.name}</a>
+          {" "}from <strong>{execution.rerun_of.state}</strong>
+        </p>
+      )}
       {(error || live.error) && <p role="alert" className="error">{error ?? live.error}</p>}
       <div className="row" role="toolbar" aria-label="Execution actions">
         {running && <button className="danger" disabled={stopping} onClick={stop_}>■ Stop</button>}
@@ -161,7 +178,8 @@ export default function RunPage({ arn }: { arn: string }) {
           <RunGraph graph={graph} names={names} model={shown} version={version} now={now} bindings={bindings} metrics={live.metrics}
             selected={selected?.name ?? null} onSelect={(name) => setSelected(name ? { name, seq: null } : null)} />
         </section>
-        {selected && <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)} />}
+        {selected && <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)}
+          rerunFrom={target?.state} onRerun={target ? openRerun : undefined} />}
       </div>
       <div role="tablist" aria-label="Views of the history" className="tabs">
         {(["events", "table", "timeline"] as const).map((v) => (
@@ -171,6 +189,7 @@ export default function RunPage({ arn }: { arn: string }) {
       {view === "events" && <EventsTable model={shown} version={version} />}
       {view === "table" && <EntriesTable model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
       {view === "timeline" && <Timeline model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
+      {rerun && <RerunDialog target={rerun.target} initialInput={rerun.input} onStart={startRerun} onClose={() => setRerun(null)} />}
     </main>
   );
 }

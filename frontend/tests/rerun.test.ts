@@ -1,0 +1,68 @@
+// "Run again from a state": where the re-run starts, the input it offers, the JSON check of the edit.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { RunModel } from "../src/live/runModel";
+import type { WireEvent } from "../src/live/wire";
+import { checkInput, offeredInput, rerunTarget } from "../src/run/rerun";
+
+// Prep (Pass), then Map "Each" over [{id: 1}, {id: 2}] whose Task "Work" runs inside the iterations.
+const HISTORY: WireEvent[] = JSON.parse(readFileSync(new URL("./fixtures/map-retry-history.json", import.meta.url), "utf8"));
+const DEFINITION = {
+  StartAt: "Prep",
+  States: {
+    Prep: { Type: "Pass", Next: "Each" },
+    Each: { Type: "Map", End: true, ItemProcessor: { StartAt: "Work", States: { Work: { Type: "Task", Resource: "arn:x", End: true } } } },
+    Fan: { Type: "Parallel", End: true, Branches: [{ StartAt: "Left", States: { Left: { Type: "Pass", End: true } } },
+      { StartAt: "Deep", States: { Deep: { Type: "Map", End: true, Iterator: { StartAt: "Deepest", States: { Deepest: { Type: "Pass", End: true } } } } } }] },
+  },
+};
+
+describe("a re-run starts at a top-level state", () => {
+  it("starts at the state itself when it is at the top level", () => {
+    expect(rerunTarget(DEFINITION, "Prep")).toEqual({ state: "Prep", inside: null });
+    expect(rerunTarget(DEFINITION, "Each")).toEqual({ state: "Each", inside: null });
+  });
+
+  it("starts at the Map or Parallel that holds a nested state, however deep", () => {
+    expect(rerunTarget(DEFINITION, "Work")).toEqual({ state: "Each", inside: "Work" });
+    expect(rerunTarget(DEFINITION, "Left")).toEqual({ state: "Fan", inside: "Left" });
+    expect(rerunTarget(DEFINITION, "Deepest")).toEqual({ state: "Fan", inside: "Deepest" });
+  });
+
+  it("offers nothing for a name the definition does not have", () => {
+    expect(rerunTarget(DEFINITION, "Nowhere")).toBeNull();
+    expect(rerunTarget([], "Prep")).toBeNull();
+  });
+});
+
+describe("the input offered is what the state received", () => {
+  const model = new RunModel();
+  model.apply(HISTORY);
+
+  it("is the top-level state's input from the run, indented", () => {
+    expect(offeredInput(model, "Each")).toBe(JSON.stringify({ items: [{ id: 1 }, { id: 2 }] }, null, 2));
+  });
+
+  it("never comes from an entry inside an iteration, and is {} for a state that did not run", () => {
+    expect(offeredInput(model, "Work")).toBe("{}");
+    expect(offeredInput(model, "Oops")).toBe("{}");
+  });
+});
+
+describe("the edited input is checked as JSON", () => {
+  it("accepts JSON and gives its value", () => {
+    expect(checkInput('{"a": [1, 2]}')).toEqual({ ok: true, value: { a: [1, 2] } });
+    expect(checkInput("3")).toEqual({ ok: true, value: 3 });
+  });
+
+  it("says on which line and column the JSON goes wrong", () => {
+    const check = checkInput('{\n  "a": 1,\n  "b": }');
+    expect(check).toMatchObject({ ok: false, line: 3, column: 8 });
+    expect(!check.ok && check.message).toBe("Line 3, column 8: Unexpected character '}'");
+  });
+
+  it("points past the end of text that stops short, and at the start of empty text", () => {
+    expect(checkInput('{"a": 1')).toMatchObject({ ok: false, line: 1, column: 8 });
+    expect(checkInput("")).toMatchObject({ ok: false, line: 1, column: 1 });
+  });
+});
