@@ -63,6 +63,7 @@ def test_a_failed_run_is_run_again_from_a_state_with_edited_input(page, api):
     banner = page.get_by_test_id("rerun-of")
     assert banner.inner_text() == f"Re-run of {original['name']} from Add"
     page.wait_for_selector(".badge.status-succeeded", timeout=20000)
+    page.wait_for_selector('[data-state="Done"][data-status="SUCCEEDED"]')  # the history has streamed in
     assert json.loads(page.get_by_label("Execution output").inner_text()) == {"total": 5}
     assert json.loads(page.get_by_label("Execution input").inner_text()) == {"a": 2, "b": 3}
     statuses = {n: page.locator(f'[data-state="{n}"]').first.get_attribute("data-status")
@@ -99,5 +100,6 @@ def test_a_state_inside_a_map_is_run_again_from_the_map(page, api):
     dialog.get_by_role("button", name="Start").click()
     page.wait_for_selector('[data-testid="rerun-of"]')
     page.wait_for_selector(".badge.status-succeeded", timeout=20000)
+    page.wait_for_selector('[data-state="Inner"][data-status="SUCCEEDED"]')
     assert json.loads(page.get_by_label("Execution output").inner_text()) == [7]
     assert page.get_by_test_id("rerun-of").inner_text() == f"Re-run of {original['name']} from Each"
