@@ -74,6 +74,9 @@ class HistoryEventSerializer(serializers.ModelSerializer):
         fields = ["event_id", "previous_event_id", "type", "timestamp", "details"]
 
 
+MAX_RERUNS_LISTED = 20
+
+
 class RerunOfSerializer(serializers.Serializer):
     """Where a re-run came from: ``{"id", "arn", "name", "state"}``, or null for any other execution."""
 
@@ -85,15 +88,23 @@ class RerunOfSerializer(serializers.Serializer):
 
 
 class ExecutionSummarySerializer(serializers.ModelSerializer):
-    """An execution with its input, output and definition, without its history."""
+    """An execution with its input, output and definition, without its history; ``reruns`` lists
+    the latest executions that re-run it from a state."""
 
     state_machine = serializers.CharField(source="state_machine.name")
     rerun_of = RerunOfSerializer(source="*", read_only=True)
+    reruns = serializers.SerializerMethodField()
 
     class Meta:
         model = Execution
         fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
-                  "start_date", "stop_date", "runtime", "definition", "rerun_of"]
+                  "start_date", "stop_date", "runtime", "definition", "rerun_of", "reruns"]
+
+    def get_reruns(self, execution: Execution) -> list[dict]:
+        latest = execution.reruns.order_by("-start_date", "-id").values(
+            "id", "arn", "name", "status", "rerun_state")[:MAX_RERUNS_LISTED]
+        return [{"id": r["id"], "arn": r["arn"], "name": r["name"], "status": r["status"], "state": r["rerun_state"]}
+                for r in latest]
 
 
 class ExecutionDetailSerializer(ExecutionSummarySerializer):

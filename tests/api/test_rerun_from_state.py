@@ -126,6 +126,8 @@ def test_a_rerun_starts_at_the_chosen_state_with_the_edited_input_and_leaves_the
 
     untouched = finished(api, original["id"])
     assert (untouched["status"], untouched["events"], untouched["rerun_of"]) == ("FAILED", original["events"], None)
+    assert untouched["reruns"] == [{"id": created["id"], "arn": created["arn"], "name": created["name"],
+                                    "status": "SUCCEEDED", "state": "Add"}]
     listed = [e["arn"] for e in api.get(reverse("execution-list"), state_machine="adder").json()["results"]]
     assert sorted(listed) == sorted([original["arn"], created["arn"]])
 

@@ -84,6 +84,7 @@ def test_a_failed_run_is_run_again_from_a_state_with_edited_input(page, api):
     _, again = api.call("GET", f"/api/executions/by-arn/?arn={original['arn']}")
     assert (again["status"], again["events"]) == ("FAILED", original["events"])
     assert page.get_by_test_id("rerun-of").count() == 0
+    assert page.get_by_test_id("reruns").inner_text() == f"Run again as {rerun['name']} from Add SUCCEEDED"
 
 
 def test_a_state_inside_a_map_is_run_again_from_the_map(page, api):

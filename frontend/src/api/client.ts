@@ -38,6 +38,10 @@ export interface RerunOf {
   state: string;
 }
 
+export interface Rerun extends RerunOf {
+  status: string;
+}
+
 export interface ExecutionDetail extends ExecutionSummary {
   input: string;
   output: string | null;
@@ -45,6 +49,7 @@ export interface ExecutionDetail extends ExecutionSummary {
   cause: string | null;
   definition: string;
   rerun_of: RerunOf | null;
+  reruns: Rerun[]; // the latest executions that re-run this one, newest first
   events: { event_id: number; previous_event_id: number; type: string; timestamp: string; details: Record<string, unknown> }[];
 }
 

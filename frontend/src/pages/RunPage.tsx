@@ -23,6 +23,7 @@ import EntriesTable from "../run/EntriesTable";
 import EventsTable from "../run/EventsTable";
 import { prettyJson } from "../run/format";
 import RerunDialog from "../run/RerunDialog";
+import RerunLinks from "../run/RerunLinks";
 import { offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
 import StateDetail from "../run/StateDetail";
 import Timeline from "../run/Timeline";
@@ -143,12 +144,7 @@ export default function RunPage({ arn }: { arn: string }) {
     <main className="page run" data-execution-status={status}>
       <nav><a href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>Switchyard</a> / <a href={machinePath(execution.state_machine)} onClick={(e) => { e.preventDefault(); navigate(machinePath(execution.state_machine)); }}>{execution.state_machine}</a></nav>
       <h1>{execution.name} <StatusBadge status={status} /> <span className={`connection connection-${live.connection}`} title="live connection">{live.connection === "open" ? "● live" : live.connection}</span></h1>
-      {execution.rerun_of && (
-        <p className="rerun-of" data-testid="rerun-of">
-          Re-run of <a href={executionPath(execution.rerun_of.arn)} onClick={(e) => { e.preventDefault(); navigate(executionPath(execution.rerun_of!.arn)); }}>{execution.rerun_of.name}</a>
-          {" "}from <strong>{execution.rerun_of.state}</strong>
-        </p>
-      )}
+      <RerunLinks rerunOf={execution.rerun_of} reruns={execution.reruns} />
       {(error || live.error) && <p role="alert" className="error">{error ?? live.error}</p>}
       <div className="row" role="toolbar" aria-label="Execution actions">
         {running && <button className="danger" disabled={stopping} onClick={stop_}>■ Stop</button>}
