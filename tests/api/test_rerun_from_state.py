@@ -184,6 +184,16 @@ def test_a_rerun_that_cannot_start_is_refused_naming_the_problem(api, state, inp
         original["arn"]]
 
 
+def test_an_express_execution_is_rerun_as_an_express_execution(api):
+    response = api.post(reverse("state-machine-list"), {"name": "quick", "definition": json.dumps(PIPELINE),
+                                                        "type": "EXPRESS"})
+    assert response.status_code == 201, response.json()
+    original = finished(api, start(api, "quick", {"a": 1, "b": 2}))
+    again = finished(api, rerun(api, original["id"], state="Check", input='{"sum": 500}').json()["id"])
+    assert (again["status"], again["error"]) == ("FAILED", "TooBig")
+    assert ":express:quick:" in again["arn"] and entered(again) == ["Check", "TooBig"]
+
+
 def test_a_state_inside_a_map_is_refused_naming_the_state_to_rerun_from_instead(api):
     create(api, "nested", NESTED)
     original = finished(api, start(api, "nested", {"items": [1, 2]}))
