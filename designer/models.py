@@ -135,6 +135,8 @@ class Execution(models.Model):
     # top-level state it began at instead of StartAt.
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns")
     rerun_state = models.CharField(max_length=80, blank=True, default="")
+    # The variables in scope at that state when the re-run began (null: none).
+    rerun_variables = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -6,7 +6,8 @@ settings), beginning at the chosen state instead of StartAt. Its ExecutionStarte
 input given, which is also what the chosen state receives; by default that is the input the state
 received in the original run (its last top-level StateEntered). The new execution records the one
 it re-runs and the state, and runs like any other: its own ARN and history, listed, watched live,
-stopped and redriven (a redrive of it begins at the same state).
+stopped and redriven (a redrive of it begins at the same state). Variables that states before the
+chosen one assigned are not in any history, so the re-run has only those it is given.
 
 A re-run starts at a top-level state: a state inside a Map or a Parallel is refused with an error
 that names the enclosing top-level state to re-run from instead (its iterations or branches get
@@ -14,12 +15,14 @@ their input from it).
 """
 from __future__ import annotations
 
+import json
+
 from django.db import IntegrityError
 
 from designer.errors import ExecutionAlreadyExists, ExecutionNotRerunnable, InvalidExecutionInput, ValidationException
 from designer.models import Execution, ExecutionStatus
 from designer.services import _check_input, _new_execution, _save_and_start
-from designer.storable import escape_unstorable
+from designer.storable import escape_unstorable, first_unstorable
 
 __all__ = ["execution_rerun", "state_input"]
 
@@ -95,21 +98,40 @@ def _check_state(execution: Execution, state: str) -> None:
                               f"(its top-level states: {', '.join(machine.states)})")
 
 
-def execution_rerun(*, execution: Execution, state: str, input: str | None = None, name: str | None = None
-                    ) -> Execution:
+def _check_variables(text: str | None) -> dict | None:
+    """The variables (a JSON object's text) as a dict; None for none. Raises ValidationException."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValidationException(f"The variables are not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValidationException("The variables must be a JSON object of variable names and values")
+    problem = first_unstorable(value)
+    if problem:
+        raise ValidationException(f"The variables hold {problem}, which Switchyard does not accept")
+    return value or None
+
+
+def execution_rerun(*, execution: Execution, state: str, input: str | None = None, variables: str | None = None,
+                    name: str | None = None) -> Execution:
     """Start a new execution re-running the finished ``execution`` from its top-level ``state``.
 
     ``input`` (JSON text) is what the new execution starts with and ``state`` receives; None reuses
-    what ``state`` received in ``execution``. Returns the new execution, RUNNING. Raises
+    what ``state`` received in ``execution``. ``variables`` (a JSON object's text) are in scope at
+    ``state`` (as if assigned before it). Returns the new execution, RUNNING. Raises
     ExecutionNotRerunnable while ``execution`` runs, ValidationException for a state that is not
     top-level (naming the one that holds it) or not in the definition, InvalidExecutionInput for
     input that is not JSON (with its line and column) or missing where the state was never
-    entered, ExecutionAlreadyExists and InvalidName for ``name``.
+    entered, ValidationException for ``variables`` that are not a JSON object, ExecutionAlreadyExists
+    and InvalidName for ``name``.
     """
     if execution.status == ExecutionStatus.RUNNING:
         raise ExecutionNotRerunnable(f"Execution '{execution.arn}' is RUNNING: only a finished execution can be "
                                      "re-run from a state (stop it first)")
     _check_state(execution, state)
+    assigned = _check_variables(variables)
     if input is None:
         input = state_input(execution=execution, state=state)
         if input is None:
@@ -121,7 +143,7 @@ def execution_rerun(*, execution: Execution, state: str, input: str | None = Non
     # Exactly what the finished execution ran, even if the state machine changed since.
     rerun.definition = execution.definition
     rerun.state_machine_version_arn = execution.state_machine_version_arn
-    rerun.rerun_of, rerun.rerun_state = execution, state
+    rerun.rerun_of, rerun.rerun_state, rerun.rerun_variables = execution, state, assigned
     try:
         _save_and_start(rerun)
     except IntegrityError:

@@ -250,7 +250,7 @@ def _request(execution: Execution, redrive: dict | None = None) -> ExecutionRequ
         execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
         name=execution.name, definition=execution.definition, input=execution.input,
         role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type, local=execution.local or None,
-        redrive=redrive, start_state=execution.rerun_state or None,
+        redrive=redrive, start_state=execution.rerun_state or None, start_variables=execution.rerun_variables,
     )
 
 

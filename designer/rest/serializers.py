@@ -52,6 +52,9 @@ class ExecutionRerunSerializer(serializers.Serializer):
     # JSON text; absent or null: the input the state received in the run re-run.
     input = serializers.CharField(trim_whitespace=False, required=False, allow_null=True, allow_blank=True,
                                   default=None)
+    # A JSON object's text: the variables in scope at the state (none by default).
+    variables = serializers.CharField(trim_whitespace=False, required=False, allow_null=True, allow_blank=True,
+                                      default=None)
     name = serializers.CharField(max_length=80, required=False)
 
 
@@ -78,13 +81,15 @@ MAX_RERUNS_LISTED = 20
 
 
 class RerunOfSerializer(serializers.Serializer):
-    """Where a re-run came from: ``{"id", "arn", "name", "state"}``, or null for any other execution."""
+    """Where a re-run came from: ``{"id", "arn", "name", "state", "variables"}`` (the variables it was
+    given, or null), or null for any other execution."""
 
     def to_representation(self, execution: Execution):
         original = execution.rerun_of
         if not execution.rerun_state or original is None:
             return None
-        return {"id": original.pk, "arn": original.arn, "name": original.name, "state": execution.rerun_state}
+        return {"id": original.pk, "arn": original.arn, "name": original.name, "state": execution.rerun_state,
+                "variables": execution.rerun_variables}
 
 
 class ExecutionSummarySerializer(serializers.ModelSerializer):

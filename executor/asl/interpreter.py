@@ -74,7 +74,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         if not self.info.resume_after:
             self.log.add("ExecutionStarted", 0, {"input": dumps(self.info.input), "inputDetails": TRUNC,
                                                  "roleArn": self.info.role_arn})
-        frame = Frame(self.info.resume_after, self.log)
+        frame = Frame(self.info.resume_after, self.log, dict(self.info.variables or {}))
         start_at = self.info.start_at
         try:
             if self.machine.timeout_seconds:

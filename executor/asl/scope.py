@@ -75,6 +75,8 @@ class ExecutionInfo:
     resume_after: int = 0
     # The top-level state to begin at instead of StartAt (a re-run from a state); None: StartAt.
     start_at: str | None = None
+    # The variables in scope when the run begins (a re-run from a state); None: none.
+    variables: dict | None = None
 
 
 @dataclass

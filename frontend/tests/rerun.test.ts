@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RunModel } from "../src/live/runModel";
 import type { WireEvent } from "../src/live/wire";
-import { checkInput, offeredInput, rerunTarget } from "../src/run/rerun";
+import { assignsVariables, checkInput, checkVariables, offeredInput, rerunTarget } from "../src/run/rerun";
 
 // Prep (Pass), then Map "Each" over [{id: 1}, {id: 2}] whose Task "Work" runs inside the iterations.
 const HISTORY: WireEvent[] = JSON.parse(readFileSync(new URL("./fixtures/map-retry-history.json", import.meta.url), "utf8"));
@@ -64,5 +64,21 @@ describe("the edited input is checked as JSON", () => {
   it("points past the end of text that stops short, and at the start of empty text", () => {
     expect(checkInput('{"a": 1')).toMatchObject({ ok: false, line: 1, column: 8 });
     expect(checkInput("")).toMatchObject({ ok: false, line: 1, column: 1 });
+  });
+});
+
+describe("variables are offered where the definition assigns them", () => {
+  it("finds an Assign at the top level or inside a Map or Parallel", () => {
+    expect(assignsVariables(DEFINITION)).toBe(false);
+    expect(assignsVariables({ StartAt: "A", States: { A: { Type: "Pass", Assign: { x: 1 }, End: true } } })).toBe(true);
+    const nested = structuredClone(DEFINITION) as typeof DEFINITION & { States: { Fan: { Branches: { States: Record<string, object> }[] } } };
+    nested.States.Fan.Branches[0].States.Left = { Type: "Pass", Assign: { seen: true }, End: true };
+    expect(assignsVariables(nested)).toBe(true);
+  });
+
+  it("takes a JSON object only, and says where JSON goes wrong", () => {
+    expect(checkVariables('{"batch": "b9"}')).toEqual({ ok: true, value: { batch: "b9" } });
+    expect(checkVariables("[1]")).toMatchObject({ ok: false, message: "The variables must be a JSON object of names and values" });
+    expect(checkVariables('{"batch": }')).toMatchObject({ ok: false, line: 1, column: 11 });
   });
 });

@@ -113,7 +113,7 @@ def test_a_rerun_starts_at_the_chosen_state_with_the_edited_input_and_leaves_the
     created = response.json()
     assert created["arn"] != original["arn"] and created["status"] == "RUNNING"
     assert created["rerun_of"] == {"id": original["id"], "arn": original["arn"], "name": original["name"],
-                                   "state": "Add"}
+                                   "state": "Add", "variables": None}
 
     again = finished(api, created["id"])
     assert again["status"] == "SUCCEEDED"
@@ -147,6 +147,45 @@ def test_a_rerun_without_input_gives_the_state_the_input_it_received_in_the_orig
     second = rerun(api, again["id"], state="Add", input='{"a": 1, "b": 1}').json()
     assert finished(api, second["id"])["status"] == "SUCCEEDED"
     assert second["rerun_of"]["arn"] == again["arn"]
+
+
+ASSIGNING = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Pass", "Assign": {"batch.$": "$.batch"}, "Next": "Finish"},
+        "Finish": {"Type": "Pass", "Parameters": {"batch.$": "$batch", "n.$": "$.n"}, "End": True},
+    },
+}
+
+
+def test_a_rerun_is_given_the_variables_that_states_before_it_would_have_assigned(api, runtime_name):
+    create(api, "assigning", ASSIGNING)
+    original = finished(api, start(api, "assigning", {"batch": "b1", "n": 1}))
+    assert json.loads(original["output"]) == {"batch": "b1", "n": 1}
+
+    response = rerun(api, original["id"], state="Finish", input='{"n": 2}', variables='{"batch": "b9"}')
+    assert response.status_code == 201, response.json()
+    assert response.json()["rerun_of"]["variables"] == {"batch": "b9"}
+    again = finished(api, response.json()["id"])
+    assert json.loads(again["output"]) == {"batch": "b9", "n": 2}
+    assert entered(again) == ["Finish"]
+
+    # Without them the variable is not there, and the run says so.
+    bare = finished(api, rerun(api, original["id"], state="Finish", input='{"n": 2}').json()["id"])
+    assert bare["status"] == "FAILED" and "$batch" in bare["cause"]
+
+
+@pytest.mark.parametrize(("variables", "words"), [
+    ('{"batch": ', "The variables are not JSON: Expecting value: line 1 column 11"),
+    ('["b9"]', "The variables must be a JSON object"),
+])
+def test_variables_that_are_not_a_json_object_are_refused(api, variables, words):
+    create(api, "assigning-strict", ASSIGNING)
+    original = finished(api, start(api, "assigning-strict", {"batch": "b1", "n": 1}))
+    response = rerun(api, original["id"], state="Finish", input="{}", variables=variables)
+    assert response.status_code == 400
+    assert response.json()["code"] == "ValidationException"
+    assert words in response.json()["message"]
 
 
 def test_a_rerun_runs_the_definition_the_original_ran_after_the_state_machine_changed(api):

@@ -47,9 +47,10 @@ def info_for(value: Any) -> ExecutionInfo:
 
 
 def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Callable[[], float] | None = None,
-        real_sleep: bool = False, limit: float = 5.0, start_at: str | None = None) -> Run:
-    """Run ``definition`` on ``value`` (from the top-level state ``start_at`` when given); ``invoke``
-    may be sync or async and may raise StatesError."""
+        real_sleep: bool = False, limit: float = 5.0, start_at: str | None = None,
+        variables: dict | None = None) -> Run:
+    """Run ``definition`` on ``value`` (from the top-level state ``start_at``, with ``variables`` in
+    scope, when given); ``invoke`` may be sync or async and may raise StatesError."""
     machine = parse_definition(json.dumps(definition) if isinstance(definition, dict) else definition)
     sleeps: list[float] = []
     calls: list[tuple[str, Any]] = []
@@ -69,7 +70,7 @@ def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Cal
     hooks = Hooks(invoke=call, sleep=asyncio.sleep if real_sleep else fake_sleep, on_event=events.append)
     if now is not None:
         hooks.now = now
-    info = replace(info_for({} if value is None else value), start_at=start_at)
+    info = replace(info_for({} if value is None else value), start_at=start_at, variables=variables)
     execution = Execution(machine, info, hooks)
 
     async def main():

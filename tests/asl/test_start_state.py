@@ -36,3 +36,11 @@ def test_a_start_state_that_is_not_a_top_level_state_fails_the_execution_naming_
     done = run(definition, [], start_at="Inner")
     assert (done.outcome.status, done.outcome.error) == ("FAILED", "States.Runtime")
     assert "'Inner'" in done.outcome.cause and "top-level" in done.outcome.cause
+
+
+def test_a_run_started_at_a_state_has_the_variables_it_is_given():
+    definition = {"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Assign": {"batch": "b1"}, "Next": "Finish"},
+        "Finish": {"Type": "Pass", "Parameters": {"batch.$": "$batch"}, "End": True}}}
+    done = run(definition, {}, start_at="Finish", variables={"batch": "b9"})
+    assert done.outcome.output == {"batch": "b9"}

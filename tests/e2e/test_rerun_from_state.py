@@ -36,16 +36,22 @@ def run_to_end(api, machine: str, body: dict) -> dict:
         time.sleep(0.1)
 
 
+def open_rerun(page, arn: str, state: str, start_at: str | None = None):
+    """On the run page of ``arn``, select ``state`` and open its re-run dialog (it starts at
+    ``start_at``, the state itself by default); return the dialog."""
+    page.goto(f"/executions/{arn}")
+    page.wait_for_selector(f'[data-state="{state}"][data-status="SUCCEEDED"]')
+    page.locator(f'[data-state="{state}"]').first.click()
+    button = "↻ Run again from here" if start_at is None else f"↻ Run again from {start_at}"
+    page.get_by_role("complementary", name=f"State {state}").get_by_role("button", name=button).click()
+    return page.get_by_role("dialog", name=f"Run again from {start_at or state}")
+
+
 def test_a_failed_run_is_run_again_from_a_state_with_edited_input(page, api):
     api.create("rerun-adder", ADDER)
     original = run_to_end(api, "rerun-adder", {"a": 70, "b": 40})
     assert original["status"] == "FAILED"
-    page.goto(f"/executions/{original['arn']}")
-    page.wait_for_selector('[data-state="Add"][data-status="SUCCEEDED"]')
-
-    page.locator('[data-state="Add"]').first.click()
-    page.get_by_role("complementary", name="State Add").get_by_role("button", name="↻ Run again from here").click()
-    dialog = page.get_by_role("dialog", name="Run again from Add")
+    dialog = open_rerun(page, original["arn"], "Add")
     box = dialog.get_by_label("Re-run input")
     assert json.loads(box.input_value()) == {"a": 70, "b": 40}  # what Add received
 
@@ -90,11 +96,7 @@ def test_a_failed_run_is_run_again_from_a_state_with_edited_input(page, api):
 def test_a_state_inside_a_map_is_run_again_from_the_map(page, api):
     api.create("rerun-fanned", FANNED)
     original = run_to_end(api, "rerun-fanned", {"items": [1, 2]})
-    page.goto(f"/executions/{original['arn']}")
-    page.wait_for_selector('[data-state="Inner"][data-status="SUCCEEDED"]')
-    page.locator('[data-state="Inner"]').first.click()
-    page.get_by_role("complementary", name="State Inner").get_by_role("button", name="↻ Run again from Each").click()
-    dialog = page.get_by_role("dialog", name="Run again from Each")
+    dialog = open_rerun(page, original["arn"], "Inner", start_at="Each")
     assert "Inner runs inside Each, so the re-run starts there" in dialog.inner_text()
     assert json.loads(dialog.get_by_label("Re-run input").input_value()) == {"items": [1, 2]}
     dialog.get_by_label("Re-run input").fill('{"items": [7]}')
@@ -104,3 +106,22 @@ def test_a_state_inside_a_map_is_run_again_from_the_map(page, api):
     page.wait_for_selector('[data-state="Inner"][data-status="SUCCEEDED"]')
     assert json.loads(page.get_by_label("Execution output").inner_text()) == [7]
     assert page.get_by_test_id("rerun-of").inner_text() == f"Re-run of {original['name']} from Each"
+
+
+def test_a_rerun_is_given_the_variables_the_states_before_it_assigned(page, api):
+    api.create("rerun-assigning", {"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Assign": {"batch.$": "$.batch"}, "Next": "Finish"},
+        "Finish": {"Type": "Pass", "Parameters": {"batch.$": "$batch", "n.$": "$.n"}, "End": True}}})
+    original = run_to_end(api, "rerun-assigning", {"batch": "b1", "n": 1})
+    dialog = open_rerun(page, original["arn"], "Finish")
+    variables = dialog.get_by_label("Re-run variables")
+    variables.fill('["b9"]')
+    assert dialog.get_by_role("alert").inner_text() == "The variables must be a JSON object of names and values"
+    assert dialog.get_by_role("button", name="Start").is_disabled()
+    variables.fill('{"batch": "b9"}')
+    dialog.get_by_label("Re-run input").fill('{"n": 2}')
+    dialog.get_by_role("button", name="Start").click()
+    page.wait_for_selector('[data-testid="rerun-of"]')
+    page.wait_for_selector('[data-state="Finish"][data-status="SUCCEEDED"]', timeout=20000)
+    assert json.loads(page.get_by_label("Execution output").inner_text()) == {"batch": "b9", "n": 2}
+    assert page.locator('[data-state="Prepare"]').first.get_attribute("data-status") == "NOT_RUN"

@@ -36,6 +36,7 @@ export interface RerunOf {
   arn: string;
   name: string;
   state: string;
+  variables?: Record<string, unknown> | null;
 }
 
 export interface Rerun extends RerunOf {
@@ -146,9 +147,10 @@ export interface ExecutionCost {
 }
 export const getExecutionCost = (id: number, memoryMb: number, perMonth: number) =>
   request<ExecutionCost>("GET", `/api/executions/${id}/cost/?memory_mb=${memoryMb}&executions_per_month=${perMonth}`);
-/** A new execution re-running the finished execution `id` from its top-level `state` with `input` (JSON text). */
-export const rerunExecution = (id: number, state: string, input: string) =>
-  request<ExecutionSummary>("POST", `/api/executions/${id}/rerun/`, { state, input });
+/** A new execution re-running the finished execution `id` from its top-level `state` with `input` (JSON text)
+ * and, when given, `variables` (a JSON object's text) in scope there. */
+export const rerunExecution = (id: number, state: string, input: string, variables?: string) =>
+  request<ExecutionSummary>("POST", `/api/executions/${id}/rerun/`, { state, input, ...(variables !== undefined ? { variables } : {}) });
 export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `/api/executions/${id}/stop/`, {});
 
 export const validateDefinition = async (definition: string) =>

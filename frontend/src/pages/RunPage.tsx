@@ -24,7 +24,7 @@ import EventsTable from "../run/EventsTable";
 import { prettyJson } from "../run/format";
 import RerunDialog from "../run/RerunDialog";
 import RerunLinks from "../run/RerunLinks";
-import { offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
+import { assignsVariables, offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
 import StateDetail from "../run/StateDetail";
 import Timeline from "../run/Timeline";
 import { useLiveRun } from "../run/useLiveRun";
@@ -96,6 +96,7 @@ export default function RunPage({ arn }: { arn: string }) {
   const graph = useMemo(() => (isObject(definition) ? aslToGraph(definition) : null), [definition]);
   const names = useMemo(() => (graph ? stateNames(graph) : []), [graph]);
   const retriers = useMemo(() => (definition ? retriersByState(definition) : null), [definition]);
+  const withVariables = useMemo(() => (definition ? assignsVariables(definition) : false), [definition]);
   useEffect(() => {
     if (!definition) return;
     getResources().then((r) => setBindings(bindingsByState(definition, r))).catch(() => setBindings({}));
@@ -132,8 +133,8 @@ export default function RunPage({ arn }: { arn: string }) {
   const openRerun = (input: string | undefined) => {
     if (target) setRerun({ target, input: input !== undefined ? prettyJson(input) : offeredInput(live.model, target.state) });
   };
-  const startRerun = async (input: string) => {
-    const created = await rerunExecution(execution.id, rerun!.target.state, input);
+  const startRerun = async (input: string, variables: string | undefined) => {
+    const created = await rerunExecution(execution.id, rerun!.target.state, input, variables);
     navigate(executionPath(created.arn));
   };
   const stop_ = () => {
@@ -185,7 +186,7 @@ export default function RunPage({ arn }: { arn: string }) {
       {view === "events" && <EventsTable model={shown} version={version} />}
       {view === "table" && <EntriesTable model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
       {view === "timeline" && <Timeline model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
-      {rerun && <RerunDialog target={rerun.target} initialInput={rerun.input} onStart={startRerun} onClose={() => setRerun(null)} />}
+      {rerun && <RerunDialog target={rerun.target} initialInput={rerun.input} withVariables={withVariables} onStart={startRerun} onClose={() => setRerun(null)} />}
     </main>
   );
 }

@@ -1,27 +1,32 @@
 // "Run again from here": the input the state received, editable, checked as JSON as it is typed
-// (with the line and column of a mistake); Start makes the new execution. Render only.
+// (with the line and column of a mistake), and, where the definition assigns variables, the
+// variables to have in scope; Start makes the new execution. Render only.
 import { useState } from "react";
 import { Dialog } from "../designer/Dialogs";
-import { checkInput, type RerunTarget } from "./rerun";
+import { checkInput, checkVariables, type RerunTarget } from "./rerun";
 
 interface Props {
   target: RerunTarget;
   initialInput: string;
-  onStart: (input: string) => Promise<void>;
+  // Offer the variables field (the definition assigns variables).
+  withVariables: boolean;
+  onStart: (input: string, variables: string | undefined) => Promise<void>;
   onClose: () => void;
 }
 
-export default function RerunDialog({ target, initialInput, onStart, onClose }: Props) {
+export default function RerunDialog({ target, initialInput, withVariables, onStart, onClose }: Props) {
   const [input, setInput] = useState(initialInput);
+  const [variables, setVariables] = useState("{}");
   const [failure, setFailure] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const check = checkInput(input);
+  const varsCheck = withVariables ? checkVariables(variables) : ({ ok: true } as const);
   const start = async () => {
-    if (!check.ok) return;
+    if (!check.ok || !varsCheck.ok) return;
     setStarting(true);
     setFailure(null);
     try {
-      await onStart(input);
+      await onStart(input, withVariables ? variables : undefined);
     } catch (e) {
       setFailure((e as Error).message);
       setStarting(false);
@@ -40,10 +45,20 @@ export default function RerunDialog({ target, initialInput, onStart, onClose }: 
           aria-invalid={!check.ok} />
       </label>
       {!check.ok && <p role="alert" className="error" data-testid="rerun-input-error">{check.message}</p>}
+      {withVariables && (
+        <>
+          <label className="field">
+            <span>Variables in scope at {target.state} (JSON object: what the states before it would have assigned)</span>
+            <textarea aria-label="Re-run variables" rows={4} value={variables} onChange={(e) => setVariables(e.target.value)} spellCheck={false}
+              aria-invalid={!varsCheck.ok} />
+          </label>
+          {!varsCheck.ok && <p role="alert" className="error" data-testid="rerun-variables-error">{varsCheck.message}</p>}
+        </>
+      )}
       {failure && <p role="alert" className="error">{failure}</p>}
       <div className="dialog-actions">
         <button onClick={onClose}>Cancel</button>
-        <button className="primary" onClick={start} disabled={!check.ok || starting}>Start</button>
+        <button className="primary" onClick={start} disabled={!check.ok || !varsCheck.ok || starting}>Start</button>
       </div>
     </Dialog>
   );

@@ -34,6 +34,13 @@ export function rerunTarget(definition: Json, name: string): RerunTarget | null 
   return null;
 }
 
+/** Whether any state of `definition`, nested ones included, assigns variables (a re-run is then offered
+ * a place to give the variables the states before it would have assigned). */
+export function assignsVariables(definition: Json): boolean {
+  if (!isObject(definition) || !isObject(definition.States)) return false;
+  return Object.values(definition.States).some((state) => (isObject(state) && "Assign" in state) || children(state).some(assignsVariables));
+}
+
 /** The input the top-level state `state` last received in the run, indented; "{}" when it never ran. */
 export function offeredInput(model: RunModel, state: string): string {
   const entries = model.entries.filter((e) => e.name === state && e.scope.parent === null && e.input !== undefined);
@@ -41,6 +48,13 @@ export function offeredInput(model: RunModel, state: string): string {
 }
 
 export type InputCheck = { ok: true; value: Json } | { ok: false; message: string; line: number; column: number };
+
+/** Whether `text` is a JSON object (the variables of a re-run), with the line and column of a mistake. */
+export function checkVariables(text: string): InputCheck {
+  const check = checkInput(text);
+  if (check.ok && !isObject(check.value)) return { ok: false, message: "The variables must be a JSON object of names and values", line: 1, column: 1 };
+  return check;
+}
 
 /** Whether `text` is JSON; if not, why and where (1-based line and column). */
 export function checkInput(text: string): InputCheck {
