@@ -91,7 +91,7 @@ class ExecutionListApi(APIView):
 
 class ExecutionDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        execution = get_object_or_404(Execution.objects.select_related("state_machine"), pk=pk)
+        execution = get_object_or_404(Execution.objects.select_related("state_machine", "rerun_of"), pk=pk)
         return Response(s.ExecutionDetailSerializer(execution).data)
 
 
