@@ -26,41 +26,41 @@ from designer.storable import escape_unstorable, first_unstorable
 
 __all__ = ["execution_rerun", "state_input"]
 
-# Events that open a Map's iterations or a Parallel's branches: what follows them on the same
-# thread of control is nested, except the container's own closing events.
-_CONTAINER_STARTS = frozenset({"MapStateStarted", "ParallelStateStarted", "MapRunStarted"})
+def _top_level_entries(events, containers: dict[str, bool]) -> list[tuple[int, str]]:
+    """``(id, state name)`` of the top-level StateEntered events, in order.
 
-
-def _top_level(events) -> list:
-    """The events of the top-level thread of control, in order.
-
-    The top level is sequential, so each of its events points (previousEventId) at the one before
-    on that thread; a branch or an iteration begins from its container's *Started event.
+    ``events`` are ``(id, type, entered state's name, exited state's name)`` in order;
+    ``containers`` maps each top-level state's name to whether it is a Map or a Parallel. The top
+    level is sequential: once a top-level Map or Parallel is entered, everything up to its own
+    StateExited (or the end of the execution, or a redrive) belongs to its iterations or branches.
     """
-    top_ids = {0}
-    top = []
-    types: dict[int, str] = {}
-    for event in events:
-        types[event.event_id] = event.type
-        if event.type in ("ExecutionStarted", "ExecutionRedriven"):
-            top_ids.add(event.event_id)
+    inside = None
+    entries = []
+    for event_id, kind, entered, exited in events:
+        if inside is not None:
+            if (kind.endswith("StateExited") and exited == inside) or kind.startswith("Execution"):
+                inside = None
             continue
-        if event.previous_event_id not in top_ids:
-            continue
-        opens_child = types.get(event.previous_event_id) in _CONTAINER_STARTS and (
-            event.type.endswith("StateEntered") or event.type.startswith("MapIteration"))
-        if not opens_child:
-            top_ids.add(event.event_id)
-            top.append(event)
-    return top
+        if kind.endswith("StateEntered") and entered in containers:
+            entries.append((event_id, entered))
+            if containers[entered]:
+                inside = entered
+    return entries
 
 
 def state_input(*, execution: Execution, state: str) -> str | None:
     """The input (JSON text) the top-level ``state`` last received in ``execution``; None if never entered."""
-    events = execution.events.order_by("event_id").only("event_id", "previous_event_id", "type", "details")
-    entered = [e for e in _top_level(events) if e.type.endswith("StateEntered")
-               and (e.details.get("stateEnteredEventDetails") or {}).get("name") == state]
-    return entered[-1].details["stateEnteredEventDetails"].get("input") if entered else None
+    machine = _machine(execution)
+    containers = {name: s.type in ("Map", "Parallel") for name, s in machine.states.items()}
+    # Names and types first, without the inputs and outputs: a large Map's history is long.
+    events = execution.events.order_by("event_id").values_list(
+        "event_id", "type", "details__stateEnteredEventDetails__name", "details__stateExitedEventDetails__name")
+    entered = [event_id for event_id, name in _top_level_entries(events.iterator(chunk_size=5000), containers)
+               if name == state]
+    if not entered:
+        return None
+    details = execution.events.filter(event_id=entered[-1]).values_list("details", flat=True).get()
+    return details["stateEnteredEventDetails"].get("input")
 
 
 def _enclosing(states: dict, state: str) -> str | None:
@@ -79,13 +79,17 @@ def _children(state) -> tuple:
     return (*getattr(state, "branches", ()), *((processor,) if processor is not None else ()))
 
 
-def _check_state(execution: Execution, state: str) -> None:
+def _machine(execution: Execution):
     from executor.asl import DefinitionError, parse_definition
 
     try:
-        machine = parse_definition(execution.definition, machine_type=execution.state_machine.type)
+        return parse_definition(execution.definition, machine_type=execution.state_machine.type)
     except DefinitionError as exc:
         raise ValidationException(f"The definition this execution ran no longer parses: {exc}") from exc
+
+
+def _check_state(execution: Execution, state: str) -> None:
+    machine = _machine(execution)
     if state in machine.states:
         return
     shown = escape_unstorable(state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -188,6 +189,17 @@ def test_variables_that_are_not_a_json_object_are_refused(api, variables, words)
     assert words in response.json()["message"]
 
 
+def test_a_rerun_of_a_state_after_a_map_reuses_the_input_it_received(api):
+    create(api, "after-map", {"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.seen", "Next": "Sum",
+                 "ItemProcessor": {"StartAt": "Sum", "States": {"Sum": {"Type": "Pass", "End": True}}}},
+        "Sum": {"Type": "Pass", "Parameters": {"count.$": "States.ArrayLength($.seen)"}, "End": True}}})
+    original = finished(api, start(api, "after-map", {"items": [1, 2, 3]}))
+    again = finished(api, rerun(api, original["id"], state="Sum").json()["id"])
+    assert started_input(again) == {"items": [1, 2, 3], "seen": [1, 2, 3]}  # not an iteration's Sum
+    assert json.loads(again["output"]) == {"count": 3}
+
+
 def test_a_rerun_runs_the_definition_the_original_ran_after_the_state_machine_changed(api):
     create(api, "changing", PIPELINE)
     original = finished(api, start(api, "changing", {"a": 1, "b": 2}))
@@ -257,6 +269,39 @@ def test_a_running_execution_cannot_be_rerun_until_it_has_finished(api):
     again = rerun(api, pk, state="Hold", input="{}")
     assert again.status_code == 201
     api.post(reverse("execution-stop", args=[again.json()["id"]]), {})
+
+
+def top_level_entries(definition: dict, events: list[dict]) -> list[str]:
+    from designer.rerun_services import _top_level_entries
+
+    containers = {name: state["Type"] in ("Map", "Parallel") for name, state in definition["States"].items()}
+    rows = [(e["id"], e["type"], e.get("stateEnteredEventDetails", {}).get("name"),
+             e.get("stateExitedEventDetails", {}).get("name")) for e in events]
+    return [name for _, name in _top_level_entries(rows, containers)]
+
+
+def test_the_top_level_of_a_history_leaves_out_map_iterations_and_parallel_branches():
+    """Histories the interpreter writes: states after a Map and a Parallel, a caught Map failure, and
+    nested states named like a top-level one."""
+    from tests.asl.engine import run
+
+    inner = {"StartAt": "After", "States": {"After": {"Type": "Pass", "End": True}}}
+    definition = {"StartAt": "Pre", "States": {
+        "Pre": {"Type": "Pass", "Next": "Fan"},
+        "Fan": {"Type": "Parallel", "Branches": [inner, inner], "ResultPath": None, "Next": "Each"},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": inner, "ResultPath": None, "Next": "Broken"},
+        "Broken": {"Type": "Map", "ItemsPath": "$.items", "Next": "After",
+                   "ItemProcessor": {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}},
+                   "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "After"}]},
+        "After": {"Type": "Pass", "End": True}}}
+    done = run(definition, {"items": [1, 2, 3]})
+    assert done.outcome.status == "SUCCEEDED"
+    assert top_level_entries(definition, done.events) == ["Pre", "Fan", "Each", "Broken", "After"]
+
+    # The fixture the run page's tests use: a real history of a Map whose Task is retried.
+    fixture = Path(__file__).resolve().parents[2] / "frontend" / "tests" / "fixtures" / "map-retry-history.json"
+    retried = {"States": {"Prep": {"Type": "Pass"}, "Each": {"Type": "Map"}, "Oops": {"Type": "Pass"}}}
+    assert top_level_entries(retried, json.loads(fixture.read_text())) == ["Prep", "Each"]
 
 
 def test_a_rerun_needs_a_state(api):
