@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RunModel } from "../src/live/runModel";
 import type { WireEvent } from "../src/live/wire";
-import { assignsVariables, checkInput, checkVariables, offeredInput, rerunTarget } from "../src/run/rerun";
+import { assignsVariables, checkInput, checkVariables, editableJson, offeredInput, rerunTarget } from "../src/run/rerun";
 
 // Prep (Pass), then Map "Each" over [{id: 1}, {id: 2}] whose Task "Work" runs inside the iterations.
 const HISTORY: WireEvent[] = JSON.parse(readFileSync(new URL("./fixtures/map-retry-history.json", import.meta.url), "utf8"));
@@ -41,6 +41,12 @@ describe("the input offered is what the state received", () => {
 
   it("is the top-level state's input from the run, indented", () => {
     expect(offeredInput(model, "Each")).toBe(JSON.stringify({ items: [{ id: 1 }, { id: 2 }] }, null, 2));
+  });
+
+  it("keeps every value as recorded: indented only when parsing and writing again changes nothing", () => {
+    expect(editableJson('{"a":[1,"x"]}')).toBe('{\n  "a": [\n    1,\n    "x"\n  ]\n}');
+    expect(editableJson('{"id":9007199254740993}')).toBe('{"id":9007199254740993}');
+    expect(editableJson('{"ratio":1.0}')).toBe('{"ratio":1.0}');
   });
 
   it("never comes from an entry inside an iteration, and is {} for a state that did not run", () => {

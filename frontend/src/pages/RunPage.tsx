@@ -24,7 +24,7 @@ import EventsTable from "../run/EventsTable";
 import { prettyJson } from "../run/format";
 import RerunDialog from "../run/RerunDialog";
 import RerunLinks from "../run/RerunLinks";
-import { assignsVariables, offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
+import { assignsVariables, editableJson, offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
 import StateDetail from "../run/StateDetail";
 import Timeline from "../run/Timeline";
 import { useLiveRun } from "../run/useLiveRun";
@@ -131,7 +131,7 @@ export default function RunPage({ arn }: { arn: string }) {
 
   const target = selected && definition && !running ? rerunTarget(definition, selected.name) : null;
   const openRerun = (input: string | undefined) => {
-    if (target) setRerun({ target, input: input !== undefined ? prettyJson(input) : offeredInput(live.model, target.state) });
+    if (target) setRerun({ target, input: input !== undefined ? editableJson(input) : offeredInput(live.model, target.state) });
   };
   const startRerun = async (input: string, variables: string | undefined) => {
     const created = await rerunExecution(execution.id, rerun!.target.state, input, variables);

@@ -41,10 +41,20 @@ export function assignsVariables(definition: Json): boolean {
   return Object.values(definition.States).some((state) => (isObject(state) && "Assign" in state) || children(state).some(assignsVariables));
 }
 
-/** The input the top-level state `state` last received in the run, indented; "{}" when it never ran. */
+/** Recorded JSON text to edit: indented when that keeps every value, else as recorded (a number past
+ * 2^53, or one JavaScript writes differently, such as 1.0, would change if parsed and written again). */
+export function editableJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text)) === text ? prettyJson(text) : text;
+  } catch {
+    return text;
+  }
+}
+
+/** The input the top-level state `state` last received in the run, to edit; "{}" when it never ran. */
 export function offeredInput(model: RunModel, state: string): string {
   const entries = model.entries.filter((e) => e.name === state && e.scope.parent === null && e.input !== undefined);
-  return entries.length ? prettyJson(entries[entries.length - 1].input) : "{}";
+  return entries.length ? editableJson(entries[entries.length - 1].input!) : "{}";
 }
 
 export type InputCheck = { ok: true; value: Json } | { ok: false; message: string; line: number; column: number };
