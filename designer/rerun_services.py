@@ -6,8 +6,8 @@ settings), beginning at the chosen state instead of StartAt. Its ExecutionStarte
 input given, which is also what the chosen state receives; by default that is the input the state
 received in the original run (its last top-level StateEntered). The new execution records the one
 it re-runs and the state, and runs like any other: its own ARN and history, listed, watched live,
-stopped and redriven (a redrive of it begins at the same state). Variables that states before the
-chosen one assigned are not in any history, so the re-run has only those it is given.
+stopped and redriven (a redrive of it begins at the same state). The history does not record what
+states assign (AWS's assignedVariables), so the re-run has only the variables it is given.
 
 A re-run starts at a top-level state: a state inside a Map or a Parallel is refused with an error
 that names the enclosing top-level state to re-run from instead (its iterations or branches get
