@@ -18,6 +18,7 @@ __all__ = [
     "ExecutionAlreadyExists",
     "ExecutionDoesNotExist",
     "ExecutionNotRedrivable",
+    "ExecutionNotRerunnable",
     "MissingRequiredParameter",
     "ResourceNotFound",
     "TooManyTags",
@@ -80,6 +81,12 @@ class ExecutionDoesNotExist(ServiceError):
 
 class ExecutionNotRedrivable(ServiceError):
     code = "ExecutionNotRedrivable"
+
+
+class ExecutionNotRerunnable(ServiceError):
+    """Only a finished execution can be re-run from a state (designer.rerun_services; not an AWS error)."""
+
+    code = "ExecutionNotRerunnable"
 
 
 class MissingRequiredParameter(ServiceError):

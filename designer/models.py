@@ -131,6 +131,12 @@ class Execution(models.Model):
     redrive_date = models.DateTimeField(null=True, blank=True)
     # What completed, by position, when the execution did not succeed: a redrive resumes from it.
     checkpoints = models.JSONField(null=True, blank=True)
+    # A re-run from a state (designer.rerun_services): the finished execution it re-runs and the
+    # top-level state it began at instead of StartAt.
+    rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns")
+    rerun_state = models.CharField(max_length=80, blank=True, default="")
+    # The variables in scope at that state when the re-run began (null: none).
+    rerun_variables = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

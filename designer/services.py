@@ -250,7 +250,7 @@ def _request(execution: Execution, redrive: dict | None = None) -> ExecutionRequ
         execution_arn=execution.arn, state_machine_arn=sm.arn, state_machine_name=sm.name,
         name=execution.name, definition=execution.definition, input=execution.input,
         role_arn=role_arn, start_time=execution.start_date.timestamp(), type=sm.type, local=execution.local or None,
-        redrive=redrive,
+        redrive=redrive, start_state=execution.rerun_state or None, start_variables=execution.rerun_variables,
     )
 
 
@@ -270,20 +270,26 @@ def execution_start(
     text = _check_input(input)
     execution = _new_execution(state_machine=state_machine, name=name, input=text, trace_header=trace_header,
                                version=version, alias=alias, local=local)
-    runtime = get_runtime()
-    execution.runtime = runtime.name
     try:
-        with transaction.atomic():
-            execution.save()
-            request = _request(execution)
-            # After commit, so the runtime's first event finds the row.
-            transaction.on_commit(lambda: _start_in_runtime(runtime, request))
+        _save_and_start(execution)
     except IntegrityError:
         existing = Execution.objects.get(arn=execution.arn)
         if existing.status == ExecutionStatus.RUNNING and existing.input == text:
             return existing, False
         raise ExecutionAlreadyExists(f"Execution Already Exists: '{execution.arn}'") from None
     return execution, True
+
+
+def _save_and_start(execution: Execution) -> None:
+    """Save the new ``execution`` and hand it to the runtime once committed; raises IntegrityError
+    when its ARN is taken."""
+    runtime = get_runtime()
+    execution.runtime = runtime.name
+    with transaction.atomic():
+        execution.save()
+        request = _request(execution)
+        # After commit, so the runtime's first event finds the row.
+        transaction.on_commit(lambda: _start_in_runtime(runtime, request))
 
 
 def _start_in_runtime(runtime, request: ExecutionRequest) -> None:

@@ -2,7 +2,8 @@
 
 The request is checked as AWS checks it (botocore's model has already checked its shape); the
 state runs through :func:`executor.asl.teststate.test_state`, a Task without a mock calls its
-real local resource, and the answer carries ``inspectionData`` at the DEBUG and TRACE levels.
+real local resource, and the answer carries ``inspectionData`` at the DEBUG and TRACE levels (TRACE adds
+an HTTP Task's request and response, with what its connection adds only when ``revealSecrets``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from designer.errors import InvalidDefinition, InvalidExecutionInput, Validation
 from executor.asl import DefinitionError, StatesError, dumps, parse_definition
 from executor.asl.interpreter import ExecutionInfo
 from executor.asl.teststate import Mock, test_state
-from executor.resources import InvocationContext, ResourceFailure, invoke
+from executor.resources import InvocationContext, ResourceFailure, http, invoke
 
 __all__ = ["ACTIONS"]
 
@@ -153,13 +154,16 @@ def _check_configuration(config: dict, state) -> None:
         raise ValidationException("mapItemReaderData applies to a Map state with an ItemReader only")
 
 
-async def _invoke(resource: str, parameters: Any, info: dict) -> Any:
-    context = InvocationContext(execution_arn=info["execution_arn"], state_name=info["state_name"],
-                                attempt=info["attempt"], timeout_seconds=info.get("timeout_seconds"))
-    try:
-        return await invoke(resource, parameters, context)
-    except ResourceFailure as exc:
-        raise StatesError(exc.error, exc.cause) from None
+def _invoker(extra: dict):
+    """The Task invoker, handing the resource ``extra`` (what TRACE collects of an HTTP Task)."""
+    async def invoke_resource(resource: str, parameters: Any, info: dict) -> Any:
+        context = InvocationContext(execution_arn=info["execution_arn"], state_name=info["state_name"],
+                                    attempt=info["attempt"], timeout_seconds=info.get("timeout_seconds"), extra=extra)
+        try:
+            return await invoke(resource, parameters, context)
+        except ResourceFailure as exc:
+            raise StatesError(exc.error, exc.cause) from None
+    return invoke_resource
 
 
 def test_state_action(params: dict[str, Any]) -> dict[str, Any]:
@@ -176,13 +180,17 @@ def test_state_action(params: dict[str, Any]) -> dict[str, Any]:
     items = _json(config.get("mapItemReaderData"), "mapItemReaderData")
     if items is not None and not mock:
         raise ValidationException("A mock is required to test a Map state")
+    level = params.get("inspectionLevel", "INFO")
+    # TRACE: an HTTP Task fills this with its request and response (http.TRACE).
+    exchange: dict[str, dict] = {}
+    extra = {http.TRACE: exchange, http.REVEAL_SECRETS: bool(params.get("revealSecrets"))} if level == "TRACE" else {}
     now = time.time()
     info = ExecutionInfo(execution_arn=arns.execution_arn("TestState", "test-state"), name="test-state",
                          state_machine_arn=arns.state_machine_arn("TestState"), state_machine_name="TestState",
                          role_arn=params.get("roleArn") or "", start_time=now, input=value)
     try:
         result = asyncio.run(test_state(
-            machine, name, value, info=info, invoke=_invoke, variables=variables, context=context, mock=mock,
+            machine, name, value, info=info, invoke=_invoker(extra), variables=variables, context=context, mock=mock,
             retrier_retry_count=config.get("retrierRetryCount") or 0,
             map_iteration_failure_count=config.get("mapIterationFailureCount")))
     except StatesError as exc:
@@ -198,12 +206,13 @@ def test_state_action(params: dict[str, Any]) -> dict[str, Any]:
         body["error"] = result.error
     if result.cause is not None:
         body["cause"] = result.cause
-    if params.get("inspectionLevel", "INFO") != "INFO":
+    if level != "INFO":
         inspection = dict(result.inspection)
         if items is not None:
             inspection["afterItemsPath"] = items
         body["inspectionData"] = {key: value if key == "errorDetails" or not _is_text_member(key) else dumps(value)
                                   for key, value in inspection.items()}
+        body["inspectionData"].update(exchange)
     return body
 
 

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer import selectors, services, testing_selectors, testing_services
+from designer import rerun_services, selectors, services, testing_selectors, testing_services
 from designer.models import Execution, StateMachine
 from designer.rest import serializers as s
 
@@ -98,7 +98,7 @@ class ExecutionListApi(APIView):
 
 class ExecutionDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        execution = get_object_or_404(Execution.objects.select_related("state_machine"), pk=pk)
+        execution = get_object_or_404(Execution.objects.select_related("state_machine", "rerun_of"), pk=pk)
         return Response(s.ExecutionDetailSerializer(execution).data)
 
 
@@ -108,6 +108,18 @@ class ExecutionStopApi(APIView):
         execution = services.execution_stop(execution=execution, error=request.data.get("error"),
                                             cause=request.data.get("cause"))
         return Response(s.ExecutionListSerializer(execution).data)
+
+
+class ExecutionRerunApi(APIView):
+    """POST {state, input?, name?}: a new execution re-running this finished one from ``state``
+    (docs/testing.md, "Run again from a state"); 201 with the new execution."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = s.ExecutionRerunSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        execution = get_object_or_404(Execution.objects.select_related("state_machine"), pk=pk)
+        rerun = rerun_services.execution_rerun(execution=execution, **data.validated_data)
+        return Response(s.ExecutionSummarySerializer(rerun).data, status=status.HTTP_201_CREATED)
 
 
 class MetricsApi(APIView):

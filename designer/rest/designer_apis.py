@@ -101,7 +101,7 @@ class ExecutionByArnApi(APIView):
         arn = request.query_params.get("arn")
         if not arn:
             return Response({"detail": "Give the execution ARN as ?arn=..."}, status=400)
-        execution = get_object_or_404(Execution.objects.select_related("state_machine"), arn=arn)
+        execution = get_object_or_404(Execution.objects.select_related("state_machine", "rerun_of"), arn=arn)
         if request.query_params.get("events") == "0":
             return Response(ExecutionSummarySerializer(execution).data)
         return Response(ExecutionDetailSerializer(execution).data)

@@ -47,6 +47,17 @@ class ExecutionStartSerializer(serializers.Serializer):
     clock = serializers.JSONField(required=False)
 
 
+class ExecutionRerunSerializer(serializers.Serializer):
+    state = serializers.CharField(max_length=80, trim_whitespace=False)
+    # JSON text; absent or null: the input the state received in the run re-run.
+    input = serializers.CharField(trim_whitespace=False, required=False, allow_null=True, allow_blank=True,
+                                  default=None)
+    # A JSON object's text: the variables in scope at the state (none by default).
+    variables = serializers.CharField(trim_whitespace=False, required=False, allow_null=True, allow_blank=True,
+                                      default=None)
+    name = serializers.CharField(max_length=80, required=False)
+
+
 class LocalSettingsSerializer(serializers.Serializer):
     faults = serializers.JSONField(required=False, allow_null=True)
     clock = serializers.JSONField(required=False, allow_null=True)
@@ -66,22 +77,43 @@ class HistoryEventSerializer(serializers.ModelSerializer):
         fields = ["event_id", "previous_event_id", "type", "timestamp", "details"]
 
 
+MAX_RERUNS_LISTED = 20
+
+
+class RerunOfSerializer(serializers.Serializer):
+    """Where a re-run came from: ``{"id", "arn", "name", "state", "variables"}`` (the variables it was
+    given, or null), or null for any other execution."""
+
+    def to_representation(self, execution: Execution):
+        original = execution.rerun_of
+        if not execution.rerun_state or original is None:
+            return None
+        return {"id": original.pk, "arn": original.arn, "name": original.name, "state": execution.rerun_state,
+                "variables": execution.rerun_variables}
+
+
 class ExecutionSummarySerializer(serializers.ModelSerializer):
-    """An execution with its input, output and definition, without its history."""
+    """An execution with its input, output and definition, without its history; ``reruns`` lists
+    the latest executions that re-run it from a state."""
 
     state_machine = serializers.CharField(source="state_machine.name")
+    rerun_of = RerunOfSerializer(source="*", read_only=True)
+    reruns = serializers.SerializerMethodField()
 
     class Meta:
         model = Execution
         fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
-                  "start_date", "stop_date", "runtime", "definition"]
+                  "start_date", "stop_date", "runtime", "definition", "rerun_of", "reruns"]
+
+    def get_reruns(self, execution: Execution) -> list[dict]:
+        latest = execution.reruns.order_by("-start_date", "-id").values(
+            "id", "arn", "name", "status", "rerun_state")[:MAX_RERUNS_LISTED]
+        return [{"id": r["id"], "arn": r["arn"], "name": r["name"], "status": r["status"], "state": r["rerun_state"]}
+                for r in latest]
 
 
-class ExecutionDetailSerializer(serializers.ModelSerializer):
-    state_machine = serializers.CharField(source="state_machine.name")
+class ExecutionDetailSerializer(ExecutionSummarySerializer):
     events = HistoryEventSerializer(many=True, read_only=True)
 
-    class Meta:
-        model = Execution
-        fields = ["id", "arn", "name", "state_machine", "status", "input", "output", "error", "cause",
-                  "start_date", "stop_date", "runtime", "definition", "events"]
+    class Meta(ExecutionSummarySerializer.Meta):
+        fields = [*ExecutionSummarySerializer.Meta.fields, "events"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("executions/<int:pk>/", apis.ExecutionDetailApi.as_view(), name="execution-detail"),
     path("executions/<int:pk>/cost/", aws_apis.ExecutionCostApi.as_view(), name="execution-cost"),
     path("executions/<int:pk>/stop/", apis.ExecutionStopApi.as_view(), name="execution-stop"),
+    path("executions/<int:pk>/rerun/", apis.ExecutionRerunApi.as_view(), name="execution-rerun"),
     path("validate/", designer_apis.ValidateApi.as_view(), name="validate"),
     path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),
     path("examples/", designer_apis.ExamplesApi.as_view(), name="examples"),

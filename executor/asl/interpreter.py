@@ -74,13 +74,14 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         if not self.info.resume_after:
             self.log.add("ExecutionStarted", 0, {"input": dumps(self.info.input), "inputDetails": TRUNC,
                                                  "roleArn": self.info.role_arn})
-        frame = Frame(self.info.resume_after, self.log)
+        frame = Frame(self.info.resume_after, self.log, dict(self.info.variables or {}))
+        start_at = self.info.start_at
         try:
             if self.machine.timeout_seconds:
-                output = await asyncio.wait_for(self.run_machine(self.machine, self.info.input, frame),
+                output = await asyncio.wait_for(self.run_machine(self.machine, self.info.input, frame, start_at),
                                                 self.hooks.timeout_seconds(self.machine.timeout_seconds))
             else:
-                output = await self.run_machine(self.machine, self.info.input, frame)
+                output = await self.run_machine(self.machine, self.info.input, frame, start_at)
         except asyncio.TimeoutError:
             self.log.add("ExecutionTimedOut", frame.last, {"error": STATES_TIMEOUT,
                                                            "cause": "The execution timed out."})
@@ -110,10 +111,14 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         self.log.add("ExecutionAborted", last or (self.log.next_id - 1), details)
         return Outcome("ABORTED", error=error, cause=cause)
 
-    async def run_machine(self, machine: StateMachine, value: Any, frame: Frame) -> Any:
-        """Run from StartAt to a terminal state; returns the output or raises StatesError."""
-        name = machine.start_at
+    async def run_machine(self, machine: StateMachine, value: Any, frame: Frame, start_at: str | None = None) -> Any:
+        """Run from StartAt (or from ``start_at``, one of ``machine``'s own states) to a terminal state;
+        returns the output or raises StatesError."""
         states = machine.states
+        name = start_at or machine.start_at
+        if start_at is not None and start_at not in states:
+            raise Fatal(StatesError(STATES_RUNTIME, f"The state '{name}' to start at is not a top-level state "
+                                                    "of the state machine."))
         steps = 0
         while True:
             if self.log.next_id >= self.hooks.max_events:  # keep room for the terminal event

@@ -73,6 +73,10 @@ class ExecutionInfo:
     redrive_count: int = 0
     # A redriven run continues its history after this event (ExecutionRedriven); 0: a fresh run.
     resume_after: int = 0
+    # The top-level state to begin at instead of StartAt (a re-run from a state); None: StartAt.
+    start_at: str | None = None
+    # The variables in scope when the run begins (a re-run from a state); None: none.
+    variables: dict | None = None
 
 
 @dataclass

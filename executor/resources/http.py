@@ -25,11 +25,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import InvocationContext, ResourceFailure, register_invoker
 
-__all__ = ["HTTP_INVOKE", "CONNECTIONS_SETTING", "load_connections", "encode_form", "register"]
+__all__ = ["HTTP_INVOKE", "CONNECTIONS_SETTING", "TRACE", "REVEAL_SECRETS", "load_connections", "encode_form",
+           "register"]
 
 HTTP_INVOKE = "arn:aws:states:::http:invoke"
 CONNECTIONS_SETTING = "SWITCHYARD_HTTP_CONNECTIONS"
@@ -41,6 +42,12 @@ ARRAY_FORMATS = frozenset({"INDICES", "REPEAT", "COMMAS", "BRACKETS"})
 FORBIDDEN_HEADERS = frozenset({"host", "content-length", "user-agent", "expect", "connection", "te",
                                "transfer-encoding", "upgrade", "proxy-authorization"})
 USER_AGENT = "Amazon|StepFunctions|HttpInvoke|{region}"
+#: InvocationContext.extra keys for TestState's TRACE level: a dict that receives the exchange as
+#: ``inspectionData`` shows it ("request" and "response"), and whether to show what the connection
+#: adds (its credentials and invocation parameters); without it, the request is shown as the
+#: state's own fields make it.
+TRACE = "http_trace"
+REVEAL_SECRETS = "reveal_secrets"
 
 
 def _runtime_failure(message: str) -> ResourceFailure:
@@ -146,7 +153,15 @@ def _apply_connection(entry: dict, headers: dict, query: dict, body: Any) -> Any
     return body
 
 
-def _request(parameters: Any, context: InvocationContext) -> urllib.request.Request:
+class _Outgoing(NamedTuple):
+    method: str
+    url: str
+    headers: dict[str, str]
+    data: bytes | None
+
+
+def _outgoing(parameters: Any, context: InvocationContext, *, with_connection: bool = True) -> _Outgoing:
+    """The request to send; ``with_connection`` False leaves out what the connection adds (its secrets)."""
     if not isinstance(parameters, dict):
         raise _runtime_failure("The http:invoke Task needs Parameters (or Arguments) that are a JSON object")
     endpoint, method = parameters.get("ApiEndpoint"), parameters.get("Method")
@@ -162,7 +177,7 @@ def _request(parameters: Any, context: InvocationContext) -> urllib.request.Requ
     query = dict(parameters.get("QueryParameters") or {})
     body = parameters.get("RequestBody")
     connection_arn = (parameters.get("Authentication") or {}).get("ConnectionArn")
-    if connection_arn:
+    if connection_arn and with_connection:
         entry = _connection(connection_arn, config)
         if entry is not None:
             body = _apply_connection(entry, headers, query, body)
@@ -186,7 +201,22 @@ def _request(parameters: Any, context: InvocationContext) -> urllib.request.Requ
             [(k, _scalar(v)) for k, v in query.items()])
     parts = context.execution_arn.split(":")
     headers["User-Agent"] = USER_AGENT.format(region=parts[3] if len(parts) > 3 else "us-east-1")
-    return urllib.request.Request(url, data=data, headers=headers, method=method.upper())
+    return _Outgoing(method.upper(), url, headers, data)
+
+
+def _header_text(pairs) -> str:
+    return "[" + ", ".join(f"{name}: {value}" for name, value in pairs) + "]"
+
+
+def _traced_request(outgoing: _Outgoing) -> dict[str, str]:
+    return {"protocol": urllib.parse.urlsplit(outgoing.url).scheme, "method": outgoing.method, "url": outgoing.url,
+            "headers": _header_text(outgoing.headers.items()),
+            "body": (outgoing.data or b"").decode("utf-8", errors="replace")}
+
+
+def _traced_response(url: str, status: int, reason: str, headers, raw: bytes) -> dict[str, str]:
+    return {"protocol": urllib.parse.urlsplit(url).scheme, "statusCode": str(status), "statusMessage": reason or "",
+            "headers": _header_text(headers.items()), "body": raw.decode("utf-8", errors="replace")}
 
 
 def _result(status: int, reason: str, headers, raw: bytes) -> dict[str, Any]:
@@ -205,18 +235,28 @@ def _result(status: int, reason: str, headers, raw: bytes) -> dict[str, Any]:
 
 def invoke_http(resource: str, parameters: Any, context: InvocationContext) -> dict[str, Any]:
     """Send the request; returns AWS's result shape or raises ResourceFailure as AWS names it."""
-    request = _request(parameters, context)
+    outgoing = _outgoing(parameters, context)
+    trace = context.extra.get(TRACE)
+    if trace is not None:
+        shown = outgoing if context.extra.get(REVEAL_SECRETS) else _outgoing(parameters, context,
+                                                                            with_connection=False)
+        trace["request"] = _traced_request(shown)
+    request = urllib.request.Request(outgoing.url, data=outgoing.data, headers=outgoing.headers,
+                                     method=outgoing.method)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            return _result(response.status, response.reason, response.headers, response.read())
+            status, reason, headers, raw = response.status, response.reason, response.headers, response.read()
     except urllib.error.HTTPError as exc:
+        status, reason, headers = exc.code, exc.reason, exc.headers
         raw = exc.read() if exc.fp is not None else b""
-        if 200 <= exc.code < 300:
-            return _result(exc.code, exc.reason, exc.headers, raw)
-        raise ResourceFailure(f"States.Http.StatusCode.{exc.code}", raw.decode("utf-8", errors="replace")) from None
     except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ResourceFailure("States.Http.Socket", f"{request.method} {request.full_url}: {reason}") from None
+    if trace is not None:
+        trace["response"] = _traced_response(outgoing.url, status, reason, headers, raw)
+    if not 200 <= status < 300:
+        raise ResourceFailure(f"States.Http.StatusCode.{status}", raw.decode("utf-8", errors="replace"))
+    return _result(status, reason, headers, raw)
 
 
 def register() -> None:

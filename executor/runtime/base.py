@@ -26,6 +26,10 @@ class ExecutionRequest:
     local: dict | None = None
     # A redrive: {"count": n, "after": id of the ExecutionRedriven event, "checkpoints": {...}}
     redrive: dict | None = None
+    # A re-run from a state (docs/testing.md): the top-level state to begin at instead of StartAt,
+    # and the variables in scope there
+    start_state: str | None = None
+    start_variables: dict | None = None
 
 
 @dataclass

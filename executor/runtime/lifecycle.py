@@ -35,6 +35,7 @@ def execution_info(request: ExecutionRequest) -> ExecutionInfo:
         state_machine_name=request.state_machine_name, role_arn=request.role_arn, start_time=request.start_time,
         input=json.loads(request.input) if request.input not in (None, "") else {},
         redrive_count=(request.redrive or {}).get("count", 0), resume_after=(request.redrive or {}).get("after", 0),
+        start_at=request.start_state, variables=request.start_variables,
     )
 
 

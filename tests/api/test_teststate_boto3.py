@@ -179,3 +179,80 @@ def test_a_pass_state_shows_its_result_placed_by_result_path(sfn):
     answer = run_test_state(sfn, state, inspectionLevel="DEBUG")
     assert json.loads(answer["inspectionData"]["afterResultPath"]) == {**ORDER, "check": {"checked": True}}
     assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", "Charge")
+
+
+HTTP_CONNECTION = "arn:aws:events:us-east-1:123456789012:connection/Orders/6c1b9d8e-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def orders_api(tmp_path, monkeypatch):
+    """A local HTTP server on 127.0.0.1 answering 201 with JSON, and a connection to it that adds an
+    API key, a header, a query parameter and a body field."""
+    from tests.resources.servers import LocalServer, json_reply
+
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps({"Connections": {"Orders": {
+        "AuthorizationType": "API_KEY",
+        "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"},
+                           "InvocationHttpParameters": {
+                               "HeaderParameters": [{"Key": "X-Tenant", "Value": "acme"}],
+                               "QueryStringParameters": [{"Key": "v", "Value": "2"}],
+                               "BodyParameters": [{"Key": "source", "Value": "sfn"}]}}}}}))
+    monkeypatch.setenv("SWITCHYARD_HTTP_CONNECTIONS", str(connections))
+
+    def reply(request):
+        if request.path.startswith("/broken"):
+            return json_reply(503, {"message": "down for maintenance"})
+        return json_reply(201, {"id": "o-1", "sku": request.json()["sku"]}, **{"X-Request-Id": "r-9"})
+    with LocalServer(reply) as server:
+        yield server
+
+
+def http_task(url: str) -> dict:
+    return {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
+            "Parameters": {"ApiEndpoint": url, "Method": "POST", "Headers": {"X-Trace": "yes"},
+                           "QueryParameters": {"page": 2}, "RequestBody": {"sku.$": "$.order.sku"},
+                           "Authentication": {"ConnectionArn": HTTP_CONNECTION}}}
+
+
+def test_trace_shows_an_http_tasks_request_and_response_without_the_connections_secrets(sfn, orders_api):
+    answer = run_test_state(sfn, http_task(f"{orders_api.url}/orders"), inspectionLevel="TRACE")
+    assert answer["status"] == "SUCCEEDED"
+    request, response = answer["inspectionData"]["request"], answer["inspectionData"]["response"]
+    assert (request["protocol"], request["method"]) == ("http", "POST")
+    assert request["url"] == f"{orders_api.url}/orders?page=2"
+    assert request["headers"] == ("[X-Trace: yes, Content-Type: application/json, "
+                                  "User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1]")
+    assert json.loads(request["body"]) == {"sku": "A1"}
+    assert (response["protocol"], response["statusCode"], response["statusMessage"]) == ("http", "201", "Created")
+    assert "Content-Type: application/json" in response["headers"] and "X-Request-Id: r-9" in response["headers"]
+    assert json.loads(response["body"]) == {"id": "o-1", "sku": "A1"}
+    assert json.loads(answer["output"])["ResponseBody"] == {"id": "o-1", "sku": "A1"}
+    # What went out did carry the connection's additions: only the trace leaves them out.
+    sent = orders_api.requests[0]
+    assert (sent.headers["x-api-key"], sent.headers["x-tenant"], sent.path) == ("s3cret", "acme", "/orders?page=2&v=2")
+    assert "s3cret" not in json.dumps(answer["inspectionData"])
+
+
+def test_trace_with_reveal_secrets_shows_what_the_connection_adds(sfn, orders_api):
+    answer = run_test_state(sfn, http_task(f"{orders_api.url}/orders"), inspectionLevel="TRACE", revealSecrets=True)
+    request = answer["inspectionData"]["request"]
+    assert request["url"] == f"{orders_api.url}/orders?page=2&v=2"
+    assert "x-api-key: s3cret" in request["headers"] and "X-Tenant: acme" in request["headers"]
+    assert json.loads(request["body"]) == {"sku": "A1", "source": "sfn"}
+
+
+def test_trace_shows_the_response_of_an_http_task_that_fails_on_its_status(sfn, orders_api):
+    answer = run_test_state(sfn, http_task(f"{orders_api.url}/broken"), inspectionLevel="TRACE")
+    assert (answer["status"], answer["error"]) == ("FAILED", "States.Http.StatusCode.503")
+    response = answer["inspectionData"]["response"]
+    assert (response["statusCode"], response["statusMessage"]) == ("503", "Service Unavailable")
+    assert json.loads(response["body"]) == {"message": "down for maintenance"}
+
+
+def test_only_trace_shows_the_http_exchange(sfn, orders_api):
+    debug = run_test_state(sfn, http_task(f"{orders_api.url}/orders"), inspectionLevel="DEBUG")
+    assert "request" not in debug["inspectionData"] and "response" not in debug["inspectionData"]
+    assert json.loads(debug["inspectionData"]["result"])["StatusCode"] == 201
+    lambda_trace = run_test_state(sfn, mock={"result": json.dumps(LAMBDA_RESULT)}, inspectionLevel="TRACE")
+    assert "request" not in lambda_trace["inspectionData"]

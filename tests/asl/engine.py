@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from executor.asl import Execution, ExecutionInfo, Hooks, Outcome, StatesError, parse_definition
@@ -47,8 +47,10 @@ def info_for(value: Any) -> ExecutionInfo:
 
 
 def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Callable[[], float] | None = None,
-        real_sleep: bool = False, limit: float = 5.0) -> Run:
-    """Run ``definition`` on ``value``; ``invoke`` may be sync or async and may raise StatesError."""
+        real_sleep: bool = False, limit: float = 5.0, start_at: str | None = None,
+        variables: dict | None = None) -> Run:
+    """Run ``definition`` on ``value`` (from the top-level state ``start_at``, with ``variables`` in
+    scope, when given); ``invoke`` may be sync or async and may raise StatesError."""
     machine = parse_definition(json.dumps(definition) if isinstance(definition, dict) else definition)
     sleeps: list[float] = []
     calls: list[tuple[str, Any]] = []
@@ -68,7 +70,8 @@ def run(definition: Any, value: Any = None, *, invoke: Callable = echo, now: Cal
     hooks = Hooks(invoke=call, sleep=asyncio.sleep if real_sleep else fake_sleep, on_event=events.append)
     if now is not None:
         hooks.now = now
-    execution = Execution(machine, info_for({} if value is None else value), hooks)
+    info = replace(info_for({} if value is None else value), start_at=start_at, variables=variables)
+    execution = Execution(machine, info, hooks)
 
     async def main():
         return await asyncio.wait_for(execution.run(), limit)

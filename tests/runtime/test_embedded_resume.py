@@ -7,6 +7,7 @@ state once), finished Tasks are not run again, and Waits end when they would hav
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -37,11 +38,11 @@ def wait_for(predicate, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
-def interrupted(definition: dict, value, stop_when, timeout: float = 20):
-    """Run until ``stop_when(events)``, close that runtime, resume on a fresh one; return
-    (result, whole history, seconds the resumed part took)."""
+def interrupted(definition: dict, value, stop_when, timeout: float = 20, start_state: str | None = None):
+    """Run (from ``start_state`` when given) until ``stop_when(events)``, close that runtime, resume
+    on a fresh one; return (result, whole history, seconds the resumed part took)."""
     first, sink = EmbeddedRuntime(), MemorySink()
-    req = request(definition, value)
+    req = dataclasses.replace(request(definition, value), start_state=start_state)
     first.start_execution(req, sink)
     try:
         wait_for(lambda: stop_when(sink.events.get(req.execution_arn, [])))
@@ -93,6 +94,22 @@ def test_a_resumed_execution_does_not_rerun_finished_tasks_and_its_wait_ends_on_
     assert len(entered(events, "Work")) == 3
     # The Wait ends two seconds after it began, however long the stop lasted.
     assert time.monotonic() - began == pytest.approx(2, abs=0.8)
+
+
+def test_a_rerun_from_a_state_resumes_from_that_state(bound):
+    calls = Calls()
+    skipped = bound(lambda event, _ctx: {"n": calls.count("skipped")})
+    counted = bound(lambda event, _ctx: {"seen": event, "n": calls.count("counted")})
+    definition = {"StartAt": "Skipped", "States": {
+        "Skipped": {"Type": "Task", "Resource": lambda_arn(skipped), "Next": "Count"},
+        "Count": {"Type": "Task", "Resource": lambda_arn(counted), "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 1, "End": True}}}
+    result, events, _ = interrupted(definition, {"edited": True},
+                                    lambda ev: any(e["type"] == "WaitStateEntered" for e in ev), start_state="Count")
+    assert result.status == "SUCCEEDED" and json.loads(result.output) == {"seen": {"edited": True}, "n": 1}
+    assert calls.counts == {"counted": 1}
+    assert_whole(events)
+    assert entered(events, "Skipped") == [] and len(entered(events, "Count")) == 1
 
 
 def test_a_task_running_at_the_stop_runs_again_and_its_history_shows_one_attempt(bound):

@@ -31,12 +31,27 @@ export interface ExecutionSummary {
   runtime: string;
 }
 
+/** Where a re-run came from: the execution it re-runs and the state it started at. */
+export interface RerunOf {
+  id: number;
+  arn: string;
+  name: string;
+  state: string;
+  variables?: Record<string, unknown> | null;
+}
+
+export interface Rerun extends RerunOf {
+  status: string;
+}
+
 export interface ExecutionDetail extends ExecutionSummary {
   input: string;
   output: string | null;
   error: string | null;
   cause: string | null;
   definition: string;
+  rerun_of: RerunOf | null;
+  reruns: Rerun[]; // the latest executions that re-run this one, newest first
   events: { event_id: number; previous_event_id: number; type: string; timestamp: string; details: Record<string, unknown> }[];
 }
 
@@ -144,6 +159,10 @@ export interface ExecutionCost {
 }
 export const getExecutionCost = (id: number, memoryMb: number, perMonth: number) =>
   request<ExecutionCost>("GET", `/api/executions/${id}/cost/?memory_mb=${memoryMb}&executions_per_month=${perMonth}`);
+/** A new execution re-running the finished execution `id` from its top-level `state` with `input` (JSON text)
+ * and, when given, `variables` (a JSON object's text) in scope there. */
+export const rerunExecution = (id: number, state: string, input: string, variables?: string) =>
+  request<ExecutionSummary>("POST", `/api/executions/${id}/rerun/`, { state, input, ...(variables !== undefined ? { variables } : {}) });
 export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `/api/executions/${id}/stop/`, {});
 
 export const validateDefinition = async (definition: string) =>

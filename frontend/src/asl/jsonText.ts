@@ -3,7 +3,8 @@
 import type { Json } from "./types";
 
 export class JsonSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  // `reason`: the message without its location.
+  constructor(message: string, readonly offset: number, readonly reason: string = message) {
     super(message);
   }
 }
@@ -21,7 +22,7 @@ export function parseLocated(text: string): Located {
   let pos = 0;
   const fail = (message: string): never => {
     const line = text.slice(0, pos).split("\n").length;
-    throw new JsonSyntaxError(`${message} at line ${line}`, pos);
+    throw new JsonSyntaxError(`${message} at line ${line}`, pos, message);
   };
   const ws = () => {
     while (pos < text.length && " \t\n\r".includes(text[pos])) pos++;

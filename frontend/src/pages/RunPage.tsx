@@ -9,7 +9,7 @@ import { aslToGraph } from "../asl/graph";
 import { isObject, type Graph, type Json } from "../asl/types";
 import CostPreview from "../run/CostPreview";
 import InjectedTag from "../run/InjectedTag";
-import { getExecutionSummary, getResources, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
+import { getExecutionSummary, getResources, rerunExecution, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
 import { download } from "../export/diagram";
@@ -23,6 +23,9 @@ import { executionPath, machinePath, navigate } from "../router";
 import EntriesTable from "../run/EntriesTable";
 import EventsTable from "../run/EventsTable";
 import { prettyJson } from "../run/format";
+import RerunDialog from "../run/RerunDialog";
+import RerunLinks from "../run/RerunLinks";
+import { assignsVariables, editableJson, offeredInput, rerunTarget, type RerunTarget } from "../run/rerun";
 import StateDetail from "../run/StateDetail";
 import Timeline from "../run/Timeline";
 import { useLiveRun } from "../run/useLiveRun";
@@ -85,6 +88,7 @@ export default function RunPage({ arn }: { arn: string }) {
   const [view, setView] = useState<View>("events");
   const [selected, setSelected] = useState<{ name: string; seq: number | null } | null>(null);
   const [stopping, setStopping] = useState(false);
+  const [rerun, setRerun] = useState<{ target: RerunTarget; input: string } | null>(null);
 
   useEffect(() => {
     getExecutionSummary(arn).then(setExecution).catch((e: Error) => setError(e.message));
@@ -93,6 +97,7 @@ export default function RunPage({ arn }: { arn: string }) {
   const graph = useMemo(() => (isObject(definition) ? aslToGraph(definition) : null), [definition]);
   const names = useMemo(() => (graph ? stateNames(graph) : []), [graph]);
   const retriers = useMemo(() => (definition ? retriersByState(definition) : null), [definition]);
+  const withVariables = useMemo(() => (definition ? assignsVariables(definition) : false), [definition]);
   useEffect(() => {
     if (!definition) return;
     getResources().then((r) => setBindings(bindingsByState(definition, r))).catch(() => setBindings({}));
@@ -125,6 +130,14 @@ export default function RunPage({ arn }: { arn: string }) {
   const cause = live.status?.cause ?? live.model.execution.cause ?? execution.cause;
   const transitions = live.model.entries.length;
 
+  const target = selected && definition && !running ? rerunTarget(definition, selected.name) : null;
+  const openRerun = (input: string | undefined) => {
+    if (target) setRerun({ target, input: input !== undefined ? editableJson(input) : offeredInput(live.model, target.state) });
+  };
+  const startRerun = async (input: string, variables: string | undefined) => {
+    const created = await rerunExecution(execution.id, rerun!.target.state, input, variables);
+    navigate(executionPath(created.arn));
+  };
   const stop_ = () => {
     setStopping(true);
     stopExecution(execution.id).catch((e: Error) => setError(e.message)).finally(() => setStopping(false));
@@ -133,6 +146,7 @@ export default function RunPage({ arn }: { arn: string }) {
     <main className="page run" data-execution-status={status}>
       <nav><a href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>Switchyard</a> / <a href={machinePath(execution.state_machine)} onClick={(e) => { e.preventDefault(); navigate(machinePath(execution.state_machine)); }}>{execution.state_machine}</a></nav>
       <h1>{execution.name} <StatusBadge status={status} /> <span className={`connection connection-${live.connection}`} title="live connection">{live.connection === "open" ? "● live" : live.connection}</span></h1>
+      <RerunLinks rerunOf={execution.rerun_of} reruns={execution.reruns} />
       {(error || live.error) && <p role="alert" className="error">{error ?? live.error}</p>}
       <div className="row" role="toolbar" aria-label="Execution actions">
         {running && <button className="danger" disabled={stopping} onClick={stop_}>■ Stop</button>}
@@ -162,7 +176,8 @@ export default function RunPage({ arn }: { arn: string }) {
           <RunGraph graph={graph} names={names} model={shown} version={version} now={now} bindings={bindings} metrics={live.metrics}
             selected={selected?.name ?? null} onSelect={(name) => setSelected(name ? { name, seq: null } : null)} />
         </section>
-        {selected && <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)} />}
+        {selected && <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)}
+          rerunFrom={target?.state} onRerun={target ? openRerun : undefined} />}
       </div>
       <div role="tablist" aria-label="Views of the history" className="tabs">
         {(["events", "table", "timeline"] as const).map((v) => (
@@ -172,6 +187,7 @@ export default function RunPage({ arn }: { arn: string }) {
       {view === "events" && <EventsTable model={shown} version={version} />}
       {view === "table" && <EntriesTable model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
       {view === "timeline" && <Timeline model={shown} version={version} now={now} onSelect={(name, seq) => setSelected({ name, seq })} />}
+      {rerun && <RerunDialog target={rerun.target} initialInput={rerun.input} withVariables={withVariables} onStart={startRerun} onClose={() => setRerun(null)} />}
     </main>
   );
 }

@@ -5,7 +5,18 @@ import type { RunModel } from "../live/runModel";
 import { prettyJson } from "./format";
 import InjectedTag from "./InjectedTag";
 
-export default function StateDetail({ model, name, seq, onClose }: { model: RunModel; name: string; seq: number | null; onClose: () => void }) {
+interface Props {
+  model: RunModel;
+  name: string;
+  seq: number | null;
+  onClose: () => void;
+  // Offered on a finished run: re-run from `rerunFrom` (this state, or the top-level state holding it),
+  // with the input of the entry shown when that is a top-level entry of this state.
+  rerunFrom?: string;
+  onRerun?: (input: string | undefined) => void;
+}
+
+export default function StateDetail({ model, name, seq, onClose, rerunFrom, onRerun }: Props) {
   const entries = model.entries.filter((e) => e.name === name);
   const [pick, setPick] = useState<number | null>(null);
   const chosen = pick !== null ? entries[pick] : seq !== null ? entries.find((e) => e.seq === seq) : entries.at(-1);
@@ -13,6 +24,11 @@ export default function StateDetail({ model, name, seq, onClose }: { model: RunM
   return (
     <aside className="state-detail" aria-label={`State ${name}`}>
       <div className="row"><h2>{name}</h2><button aria-label="Close the state panel" onClick={onClose}>✕</button></div>
+      {onRerun && rerunFrom && (
+        <button onClick={() => onRerun(rerunFrom === name && chosen?.scope.parent === null ? chosen.input : undefined)}>
+          ↻ {rerunFrom === name ? "Run again from here" : `Run again from ${rerunFrom}`}
+        </button>
+      )}
       {entries.length === 0 && <p className="muted">Not run.</p>}
       {entries.length > 1 && (
         <label>Entry <input type="number" aria-label="Entry number" min={1} max={entries.length} value={(chosen ? entries.indexOf(chosen) : entries.length - 1) + 1}
