@@ -131,12 +131,18 @@ class Execution(models.Model):
     redrive_date = models.DateTimeField(null=True, blank=True)
     # What completed, by position, when the execution did not succeed: a redrive resumes from it.
     checkpoints = models.JSONField(null=True, blank=True)
+    # A Distributed Map's child execution: the Map Run that started it (ListExecutions with a
+    # mapRunArn lists these; with a stateMachineArn, only executions without one), and the
+    # number of items it was given (one, or an ItemBatcher's batch).
+    map_run = models.ForeignKey("MapRun", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    item_count = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
         # No unique (state_machine, name): EXPRESS executions may reuse a name; the ARN of a
         # STANDARD execution is made of the two, so the unique ARN guards STANDARD names.
-        indexes = [models.Index(fields=["state_machine", "status"]), models.Index(fields=["state_machine", "name"])]
+        indexes = [models.Index(fields=["state_machine", "status"]), models.Index(fields=["state_machine", "name"]),
+                   models.Index(fields=["map_run", "status"])]
 
     def __str__(self) -> str:
         return self.arn

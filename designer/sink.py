@@ -72,6 +72,12 @@ class DjangoExecutionSink:
                 "toleratedFailurePercentage": stored["tolerated_failure_percentage"],
                 "toleratedFailureCount": stored["tolerated_failure_count"]}
 
+    def map_child(self, record: dict[str, Any]) -> None:
+        """Queue a Distributed Map's child execution as it starts or ends, with its history events
+        since the last record (``Hooks.map_child``); returns at once. A start and an end that
+        are written together become one row."""
+        self._put(("child", record["mapRunArn"], record))
+
     # --- for the designer
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written; return False on timeout."""
@@ -118,8 +124,9 @@ class DjangoExecutionSink:
 
     def _write(self, batch: list[tuple]) -> None:
         close_old_connections()
-        arns = {item[1] for item in batch if item[0] != "flush"}
-        if not arns:
+        arns = {item[1] for item in batch if item[0] in ("events", "finished", "map_run")}
+        children = [item[2] for item in batch if item[0] == "child"]
+        if not arns and not children:
             return
         # Only RUNNING executions take events: none may follow the terminal event.
         ids = dict(Execution.objects.filter(arn__in=arns, status=ExecutionStatus.RUNNING).values_list("arn", "id"))
@@ -136,6 +143,8 @@ class DjangoExecutionSink:
                     rows = []
                     _finish(ids[arn], payload)
             _bulk_insert(rows)
+            if children:  # after the Map Runs of this batch, which they belong to
+                _store_children(children)
         publish_batch(batch, ids)  # committed: live views may hear of it (designer/live)
 
 
@@ -152,6 +161,58 @@ def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
                               max_concurrency=record["maxConcurrency"],
                               tolerated_failure_percentage=record["toleratedFailurePercentage"],
                               tolerated_failure_count=record["toleratedFailureCount"], **progress)
+
+
+def _merged_children(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each child's latest record, carrying every event of its records in this batch."""
+    merged: dict[str, dict[str, Any]] = {}
+    for record in records:
+        current = merged.get(record["executionArn"])
+        if current is None:
+            merged[record["executionArn"]] = dict(record, events=list(record["events"]))
+        else:
+            events = current["events"] + record["events"]
+            current.update(record)
+            current["events"] = events
+    return merged
+
+
+def _child_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a child execution that change when it ends."""
+    return {"status": record["status"], "output": _escaped(record.get("output")),
+            "error": _escaped(record.get("error")), "cause": _escaped(record.get("cause")),
+            "stop_date": to_datetime(record["stopDate"]) if record.get("stopDate") else None}
+
+
+def _store_children(records: list[dict[str, Any]]) -> None:
+    """Write Distributed Map children: new ones in one insert, ends of ones already written as
+    updates, and all their events in one insert. A child whose Map Run is not stored (a sink
+    that keeps no Map Runs) is dropped."""
+    merged = _merged_children(records)
+    runs = {run["arn"]: run for run in MapRun.objects.filter(arn__in={r["mapRunArn"] for r in merged.values()})
+            .values("arn", "id", "execution__state_machine_id", "execution__runtime")}
+    merged = {arn: r for arn, r in merged.items() if r["mapRunArn"] in runs}
+    ids = dict(Execution.objects.filter(arn__in=merged).values_list("arn", "id"))
+    for arn in ids:
+        record = merged[arn]
+        if record["status"] != ExecutionStatus.RUNNING:
+            Execution.objects.filter(id=ids[arn], status=ExecutionStatus.RUNNING).update(**_child_fields(record))
+    new = []
+    for arn, record in merged.items():
+        if arn in ids:
+            continue
+        run = runs[record["mapRunArn"]]
+        new.append(Execution(arn=arn, name=record["name"], state_machine_id=run["execution__state_machine_id"],
+                             definition="", input=escape_unstorable(record["input"]),
+                             start_date=to_datetime(record["startDate"]), runtime=run["execution__runtime"],
+                             map_run_id=run["id"], item_count=record.get("itemCount"), **_child_fields(record)))
+    if new:
+        Execution.objects.bulk_create(new, batch_size=500)
+        if any(row.pk is None for row in new):  # a database that returns no ids from a bulk insert
+            ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
+        else:
+            ids.update((row.arn, row.pk) for row in new)
+    _bulk_insert([_event_row(ids[arn], event) for arn, record in merged.items() for event in record["events"]])
 
 
 def _bulk_insert(rows: list[HistoryEvent]) -> None:

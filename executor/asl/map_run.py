@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
-from .scope import Fatal, Frame, iso_time, state_uuid
+from .scope import TRUNC, Fatal, Frame, iso_time, state_uuid
 from .states import MapState
 
 __all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S"]
@@ -73,15 +73,26 @@ class _Chunked(_Ready):
 
 
 class _ChildLog(EventLog):
-    """A child execution's history: numbered like any other, but not kept, since child histories
-    are not recorded (each would hold its batch's input several times over)."""
+    """A child execution's history, numbered from 1 like any execution's. Kept only where the
+    runtime records children (``Hooks.map_child``), and only until the next report takes it, so a
+    Map Run holds the events of its running children, never of the finished ones."""
 
-    __slots__ = ()
+    __slots__ = ("keep",)
+
+    def __init__(self, clock, keep: bool):
+        super().__init__(None, clock)
+        self.keep = keep
 
     def add(self, event_type: str, previous: int, details: dict | None) -> int:
+        if self.keep:
+            return super().add(event_type, previous, details)
         event_id = self.next_id
         self.next_id += 1
         return event_id
+
+    def take(self) -> list[dict]:
+        events, self.events = self.events, []
+        return events
 
 
 class _Limit:
@@ -209,7 +220,12 @@ class MapRun:
         ex, state = self.execution, self.state
         started = ex.hooks.now()
         # A child's states report no redrive checkpoints of the parent's (positions of their own).
-        frame = Frame(0, _ChildLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]",
+        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None)
+        input_text = dumps(value)
+        first = log.add("ExecutionStarted", 0, {"input": input_text, "inputDetails": TRUNC,
+                                                "roleArn": ex.info.role_arn})
+        self._report_child(log, name, size, "RUNNING", input_text, started)
+        frame = Frame(first, log, {}, {"Index": index, "Value": value}, f"{self.path}[{index}]",
                       f"{self.path}[{index}]")
         error: StatesError | None = None
         try:
@@ -219,16 +235,40 @@ class MapRun:
         except StatesError as exc:
             error = exc
         except asyncio.CancelledError:
+            log.add("ExecutionAborted", log.next_id - 1, {})
+            self._report_child(log, name, size, "ABORTED", input_text, started)
             self._finished(index, size, "ABORTED", value, None, None, name, started)
             raise
         finally:
             self.limit.release()
         if error is None:
+            log.add("ExecutionSucceeded", frame.last, {"output": dumps(output), "outputDetails": TRUNC})
+            self._report_child(log, name, size, "SUCCEEDED", input_text, started, output=output)
             self._finished(index, size, "SUCCEEDED", value, output, None, name, started)
             return
+        log.add("ExecutionFailed", frame.last, {k: v for k, v in (("error", error.error), ("cause", error.cause))
+                                                 if v is not None})
+        self._report_child(log, name, size, "FAILED", input_text, started, error=error)
         self._finished(index, size, "FAILED", value, None, error, name, started)
         if self.abort_error is None and self._over_threshold():
             self._fail(error)
+
+    def _report_child(self, log: _ChildLog, name: str, size: int, status: str, input_text: str, started: float,
+                      output: Any = None, error: StatesError | None = None) -> None:
+        """Hand the runtime a child execution as it starts and as it ends, with the events since."""
+        hook = self.execution.hooks.map_child
+        if hook is None:
+            return
+        record = {"mapRunArn": self.run_arn, "executionArn": f"{self.child_arn_base}:{name}", "name": name,
+                  "stateMachineArn": self.child_machine_arn, "status": status, "input": input_text,
+                  "itemCount": size, "startDate": started, "stopDate": None, "events": log.take()}
+        if status != "RUNNING":
+            record["stopDate"] = self.execution.hooks.now()
+        if status == "SUCCEEDED":
+            record["output"] = dumps(output)
+        elif error is not None:
+            record.update(error=error.error, cause=error.cause)
+        hook(record)
 
     def _finished(self, index, size, status, value, output, error, name, started) -> None:
         self.items.running -= size

@@ -59,6 +59,11 @@ class Hooks:
     # changed since ({"maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage"}) or None.
     # Called on a worker thread, at most a few times a second.
     map_run: Callable[[dict], dict | None] | None = None
+    # A Distributed Map's child execution, as it starts and as it ends: {"mapRunArn", "executionArn", "name",
+    # "stateMachineArn", "status", "input", "itemCount", "startDate", "stopDate", "events"} (+ "output", or
+    # "error" and "cause"); "events" are the child's history events since its last report. Called on the
+    # event loop: it must only queue the record. None: children are not recorded.
+    map_child: Callable[[dict], None] | None = None
 
 
 @dataclass(frozen=True)
