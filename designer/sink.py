@@ -48,6 +48,8 @@ class DjangoExecutionSink:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._children_queued = 0
+        self._children_lock = threading.Lock()
 
     # --- the ExecutionSink protocol
     def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
@@ -76,7 +78,13 @@ class DjangoExecutionSink:
         """Queue a Distributed Map's child execution as it starts or ends, with its history events
         since the last record (``Hooks.map_child``); returns at once. A start and an end that
         are written together become one row."""
+        with self._children_lock:
+            self._children_queued += 1
         self._put(("child", record["mapRunArn"], record))
+
+    def children_backlog(self) -> int:
+        """How many child records are queued and not written yet (a Distributed Map waits on it)."""
+        return self._children_queued
 
     # --- for the designer
     def flush(self, timeout: float = 10.0) -> bool:
@@ -118,9 +126,14 @@ class DjangoExecutionSink:
                 # Past CONN_MAX_AGE (PostgreSQL: at once, or it could not drop a test database) or
                 # broken, the connection is closed; SQLite keeps its one (opening it costs more).
                 close_old_connections()
+            written = 0
             for kind, done, _ in batch:
                 if kind == "flush":
                     done.set()
+                written += kind == "child"
+            if written:
+                with self._children_lock:
+                    self._children_queued -= written
 
     def _write(self, batch: list[tuple]) -> None:
         close_old_connections()

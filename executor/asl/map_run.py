@@ -13,12 +13,15 @@ from .history import EventLog, dumps
 from .scope import TRUNC, Fatal, Frame, iso_time, state_uuid
 from .states import MapState
 
-__all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S"]
+__all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S", "MAX_CHILD_BACKLOG"]
 
 #: With MaxConcurrency 0, AWS runs "up to 10,000 parallel child workflow executions".
 DEFAULT_CONCURRENCY = 10_000
 #: How often a running Map Run is reported to the runtime (and UpdateMapRun read back), in seconds.
 REPORT_EVERY_S = 0.25
+#: Child records (a start or an end, with its events) the runtime may hold unwritten before the
+#: Map waits to start more children.
+MAX_CHILD_BACKLOG = 64
 _COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten",
                "failuresNotRedrivable", "pendingRedrive")
 
@@ -194,6 +197,7 @@ class MapRun:
                 self.limit.release()
                 return
             try:
+                await self._wait_for_recorder()
                 taken = await inputs.next()
             except BaseException:
                 self.limit.release()
@@ -215,6 +219,16 @@ class MapRun:
                 await asyncio.sleep(0)  # let started children run while the reader is read
         self.total = self.items.total
         self._check_threshold()
+
+    async def _wait_for_recorder(self) -> None:
+        """Hold new children while the runtime is behind with writing the ones reported."""
+        backlog = self.execution.hooks.map_child_backlog
+        if backlog is None:
+            return
+        pause = 0.005
+        while backlog() > MAX_CHILD_BACKLOG and not self.abort.is_set():
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     async def _child(self, index: int, value: Any, size: int, name: str) -> None:
         ex, state = self.execution, self.state

@@ -64,6 +64,10 @@ class Hooks:
     # "error" and "cause"); "events" are the child's history events since its last report. Called on the
     # event loop: it must only queue the record. None: children are not recorded.
     map_child: Callable[[dict], None] | None = None
+    # How many reported children the runtime has not written yet: while it is over
+    # map_run.MAX_CHILD_BACKLOG a Map starts no new child, so a slow database holds the Map back
+    # instead of letting unwritten histories pile up in memory.
+    map_child_backlog: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)

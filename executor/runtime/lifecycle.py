@@ -63,6 +63,7 @@ def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Executio
         hooks.map_run = sink.map_run_updated
     if hooks.map_child is None and getattr(sink, "map_child", None) is not None:
         hooks.map_child = sink.map_child  # each child execution, with its own history
+        hooks.map_child_backlog = getattr(sink, "children_backlog", None)
     try:
         # What completes is recorded for a later redrive (STANDARD executions only, as on AWS).
         checkpoints = dict((request.redrive or {}).get("checkpoints") or {}) if request.type == "STANDARD" else None
