@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from django.db import close_old_connections, transaction
+from django.db.models import Max
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
@@ -182,12 +183,47 @@ def _merged_children(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
     for record in records:
         current = merged.get(record["executionArn"])
         if current is None:
-            merged[record["executionArn"]] = dict(record, events=list(record["events"]))
+            merged[record["executionArn"]] = dict(record, events=list(record["events"]),
+                                                  started=record["status"] == ExecutionStatus.RUNNING)
         else:
             events = current["events"] + record["events"]
             current.update(record)
             current["events"] = events
     return merged
+
+
+def _redriven(ids: dict[str, int], merged: dict[str, dict[str, Any]]) -> None:
+    """Children that start again after they ended (their parent was redriven): RUNNING again with
+    one more redrive, their new events numbered after the old ones, the first an ExecutionRedriven.
+    The events of a redriven child that come in a later batch follow its ExecutionRedriven."""
+    again = {row["arn"]: row for row in Execution.objects.filter(
+        id__in=[ids[a] for a, r in merged.items() if a in ids and r["started"]]).exclude(
+        status=ExecutionStatus.RUNNING).values("arn", "id", "redrive_count")}
+    going = {row["arn"]: row for row in Execution.objects.filter(
+        id__in=[ids[a] for a, r in merged.items() if a in ids and not r["started"]],
+        status=ExecutionStatus.RUNNING, redrive_count__gt=0).values("arn", "id", "redrive_count")}
+    if not again and not going:
+        return
+    last = dict(HistoryEvent.objects.filter(execution_id__in=[r["id"] for r in again.values()])
+                .values_list("execution_id").annotate(m=Max("event_id")))
+    redriven_at = dict(HistoryEvent.objects.filter(execution_id__in=[r["id"] for r in going.values()],
+                                                   type="ExecutionRedriven")
+                       .values_list("execution_id").annotate(m=Max("event_id")))
+    for arn, row in again.items():
+        count = row["redrive_count"] + 1
+        Execution.objects.filter(id=row["id"]).update(status=ExecutionStatus.RUNNING, redrive_count=count,
+                                                      redrive_date=to_datetime(merged[arn]["startDate"]))
+        events = _shifted(merged[arn]["events"], last.get(row["id"], 0))
+        if events and events[0]["type"] == "ExecutionStarted":
+            events[0] = {key: events[0][key] for key in ("id", "previousEventId", "timestamp")}
+            events[0].update(type="ExecutionRedriven", executionRedrivenEventDetails={"redriveCount": count})
+        merged[arn]["events"] = events
+    for arn, row in going.items():
+        merged[arn]["events"] = _shifted(merged[arn]["events"], redriven_at.get(row["id"], 1) - 1)
+
+
+def _shifted(events: list[dict[str, Any]], shift: int) -> list[dict[str, Any]]:
+    return [dict(e, id=e["id"] + shift, previousEventId=(e.get("previousEventId") or 0) + shift) for e in events]
 
 
 def _child_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +242,7 @@ def _store_children(records: list[dict[str, Any]]) -> None:
             .values("arn", "id", "execution__state_machine_id", "execution__runtime")}
     merged = {arn: r for arn, r in merged.items() if r["mapRunArn"] in runs}
     ids = dict(Execution.objects.filter(arn__in=merged).values_list("arn", "id"))
+    _redriven(ids, merged)
     for arn in ids:
         record = merged[arn]
         if record["status"] != ExecutionStatus.RUNNING:

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
-from .scope import TRUNC, Fatal, Frame, iso_time, state_uuid
+from .scope import CHILD_CHECKPOINTS, TRUNC, Fatal, Frame, iso_time, state_uuid
 from .states import MapState
 
 __all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S", "MAX_CHILD_BACKLOG"]
@@ -231,16 +231,30 @@ class MapRun:
             pause = min(pause * 2, 0.1)
 
     async def _child(self, index: int, value: Any, size: int, name: str) -> None:
-        ex, state = self.execution, self.state
+        ex = self.execution
         started = ex.hooks.now()
-        # A child's states report no redrive checkpoints of the parent's (positions of their own).
+        position = f"{self.path}[{index}]"
+        done = ex.hooks.completed(position) if ex.hooks.completed is not None else None
+        if done is not None:  # a redrive runs again only the children that did not succeed
+            self.limit.release()
+            self._finished(index, size, "SUCCEEDED", value, done.get("output"), None, name, started)
+            return
+        held: dict = {}
+        token = CHILD_CHECKPOINTS.set(held)
+        try:
+            await self._run_child(index, value, size, name, started, position, held)
+        finally:
+            CHILD_CHECKPOINTS.reset(token)
+
+    async def _run_child(self, index: int, value: Any, size: int, name: str, started: float, position: str,
+                         held: dict) -> None:
+        ex, state = self.execution, self.state
         log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None)
         input_text = dumps(value)
         first = log.add("ExecutionStarted", 0, {"input": input_text, "inputDetails": TRUNC,
                                                 "roleArn": ex.info.role_arn})
         self._report_child(log, name, size, "RUNNING", input_text, started)
-        frame = Frame(first, log, {}, {"Index": index, "Value": value}, f"{self.path}[{index}]",
-                      f"{self.path}[{index}]")
+        frame = Frame(first, log, {}, {"Index": index, "Value": value}, position, position)
         error: StatesError | None = None
         try:
             output = await ex.run_machine(state.processor, value, frame)
@@ -255,11 +269,17 @@ class MapRun:
             raise
         finally:
             self.limit.release()
+        checkpoint = ex.hooks.on_checkpoint
         if error is None:
+            if checkpoint is not None:
+                checkpoint(position, {"output": output})
             log.add("ExecutionSucceeded", frame.last, {"output": dumps(output), "outputDetails": TRUNC})
             self._report_child(log, name, size, "SUCCEEDED", input_text, started, output=output)
             self._finished(index, size, "SUCCEEDED", value, output, None, name, started)
             return
+        if checkpoint is not None:  # a redrive goes on from the child's failed state
+            for key, record in held.items():
+                checkpoint(key, record)
         log.add("ExecutionFailed", frame.last, {k: v for k, v in (("error", error.error), ("cause", error.cause))
                                                  if v is not None})
         self._report_child(log, name, size, "FAILED", input_text, started, error=error)

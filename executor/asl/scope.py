@@ -123,6 +123,24 @@ class Frame:
         return n
 
 
+#: Where a Distributed Map's running child keeps its states' redrive checkpoints (None: report each to
+#: ``Hooks.on_checkpoint`` at once). A child that succeeds leaves one checkpoint of its own instead of one
+#: per state, so what a Map Run keeps for a redrive grows by an entry a child, not by its states' outputs.
+CHILD_CHECKPOINTS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sy_child_checkpoints",
+                                                                               default=None)
+
+
+def record_checkpoint(hooks: Hooks, position: str, record: dict) -> None:
+    """Report a completed state, branch or iteration for a later redrive (held by a running child)."""
+    if hooks.on_checkpoint is None:
+        return
+    held = CHILD_CHECKPOINTS.get()
+    if held is not None:
+        held[position] = record
+    else:
+        hooks.on_checkpoint(position, record)
+
+
 #: The random source of the state being evaluated (see :func:`state_random`).
 _STATE_RANDOM: contextvars.ContextVar[random.Random | None] = contextvars.ContextVar("sy_state_random",
                                                                                      default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
@@ -180,3 +181,40 @@ def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_s
     with pytest.raises(sfn.exceptions.ClientError) as raised:
         sfn.list_executions(mapRunArn=run_arn, stateMachineArn=arn)
     assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_state_machine):
+    """Item 3 fails once; the Map fails with it. Redriven, the Map runs item 3 again (its child
+    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded."""
+    from executor.resources.lambdas import handler, unbind
+
+    calls: list[int] = []
+
+    def flaky(event, context):
+        calls.append(event["n"])
+        if event["n"] == 3 and calls.count(3) == 1:
+            raise RuntimeError("not yet")
+        return {"n": event["n"]}
+
+    name = f"flaky-{uuid.uuid4().hex[:6]}"
+    handler(name)(flaky)
+    try:
+        child = {"Call": {"Type": "Task", "Resource": f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+                          "End": True}}
+        arn = make_state_machine("redrive", _definition(child, "Call", MaxConcurrency=1))
+        started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": i} for i in range(6)]}))
+        assert wait_for_end(sfn, started["executionArn"])["status"] == "FAILED"
+        assert calls == [0, 1, 2, 3]
+        sfn.redrive_execution(executionArn=started["executionArn"])
+        out = wait_for_end(sfn, started["executionArn"])
+    finally:
+        unbind(name)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == [{"n": i} for i in range(6)]
+    assert calls == [0, 1, 2, 3, 3, 4, 5]
+    children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
+    assert sorted(c["status"] for c in children) == ["SUCCEEDED"] * 6
+    (again,) = [c for c in children if c["redriveCount"] == 1]
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=again["executionArn"])["events"]]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
+    assert "ExecutionFailed" in types and "ExecutionRedriven" in types
