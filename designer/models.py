@@ -137,12 +137,18 @@ class Execution(models.Model):
     rerun_state = models.CharField(max_length=80, blank=True, default="")
     # The variables in scope at that state when the re-run began (null: none).
     rerun_variables = models.JSONField(null=True, blank=True)
+    # A Distributed Map's child execution: the Map Run that started it (ListExecutions with a
+    # mapRunArn lists these; with a stateMachineArn, only executions without one), and the
+    # number of items it was given (one, or an ItemBatcher's batch).
+    map_run = models.ForeignKey("MapRun", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    item_count = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
         # No unique (state_machine, name): EXPRESS executions may reuse a name; the ARN of a
         # STANDARD execution is made of the two, so the unique ARN guards STANDARD names.
-        indexes = [models.Index(fields=["state_machine", "status"]), models.Index(fields=["state_machine", "name"])]
+        indexes = [models.Index(fields=["state_machine", "status"]), models.Index(fields=["state_machine", "name"]),
+                   models.Index(fields=["map_run", "status"])]
 
     def __str__(self) -> str:
         return self.arn

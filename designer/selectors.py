@@ -19,7 +19,7 @@ from designer.errors import (
     ResourceNotFound,
     StateMachineDoesNotExist,
 )
-from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine
+from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
 from designer.sink import ended_fields, get_sink
 
 __all__ = [
@@ -97,10 +97,16 @@ def _execution(arn: str) -> Execution:
 def execution_list(
     *, state_machine: StateMachine | None = None, status: str | None = None,
     version_arn: str | None = None, alias_arn: str | None = None, redriven: bool | None = None,
+    map_run: MapRun | None = None,
 ) -> QuerySet[Execution]:
     """Return executions, newest first, optionally of one state machine, one status, started
-    through one version or one alias (by ARN), and redriven or not."""
+    through one version or one alias (by ARN), and redriven or not. Those are the executions
+    people started; with ``map_run``, the child executions of that Distributed Map run instead."""
     executions = Execution.objects.select_related("state_machine").order_by("-start_date", "-id")
+    if map_run is not None:
+        executions = executions.filter(map_run=map_run).select_related("map_run")
+    else:
+        executions = executions.filter(map_run__isnull=True)
     if state_machine is not None:
         executions = executions.filter(state_machine=state_machine)
     if status:

@@ -177,7 +177,8 @@ def state_machine_update(
 
 def state_machine_delete(*, state_machine: StateMachine) -> None:
     """Stop the state machine's running executions, then delete it with its executions, versions and aliases."""
-    for execution in state_machine.executions.filter(status=ExecutionStatus.RUNNING):
+    # A Distributed Map's children stop with their parent.
+    for execution in state_machine.executions.filter(status=ExecutionStatus.RUNNING, map_run__isnull=True):
         execution_stop(execution=execution, error="States.Aborted", cause="The state machine was deleted")
     state_machine.delete()
 
@@ -357,7 +358,8 @@ def executions_resume() -> int:
         return 0
     sink = get_sink()
     count = 0
-    stranded = Execution.objects.filter(status=ExecutionStatus.RUNNING)
+    # A Distributed Map's children run again inside their resumed parent, under the same names.
+    stranded = Execution.objects.filter(status=ExecutionStatus.RUNNING, map_run__isnull=True)
     if runtime.name == "embedded":
         stranded = stranded.filter(runtime=runtime.name)
     for execution in stranded.select_related("state_machine").order_by("start_date").iterator(chunk_size=200):

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Max
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
@@ -56,6 +57,8 @@ class DjangoExecutionSink:
         self._pending_lock = threading.Lock()
         self._pending: dict[str, int] = {}
         self._ended: dict[str, ExecutionResult] = {}
+        self._children_queued = 0
+        self._children_lock = threading.Lock()
 
     # --- the ExecutionSink protocol
     def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
@@ -79,6 +82,18 @@ class DjangoExecutionSink:
         return {"maxConcurrency": stored["max_concurrency"],
                 "toleratedFailurePercentage": stored["tolerated_failure_percentage"],
                 "toleratedFailureCount": stored["tolerated_failure_count"]}
+
+    def map_child(self, record: dict[str, Any]) -> None:
+        """Queue a Distributed Map's child execution as it starts or ends, with its history events
+        since the last record (``Hooks.map_child``); returns at once. A start and an end that
+        are written together become one row."""
+        with self._children_lock:
+            self._children_queued += 1
+        self._put(("child", record["mapRunArn"], record))
+
+    def children_backlog(self) -> int:
+        """How many child records are queued and not written yet (a Distributed Map waits on it)."""
+        return self._children_queued
 
     # --- for the designer
     def flush(self, timeout: float = 10.0) -> bool:
@@ -150,14 +165,20 @@ class DjangoExecutionSink:
                 # broken, the connection is closed; SQLite keeps its one (opening it costs more).
                 close_old_connections()
             self._written(batch)
+            written = 0
             for kind, done, _ in batch:
                 if kind == "flush":
                     done.set()
+                written += kind == "child"
+            if written:
+                with self._children_lock:
+                    self._children_queued -= written
 
     def _write(self, batch: list[tuple]) -> None:
         close_old_connections()
-        arns = {item[1] for item in batch if item[0] != "flush"}
-        if not arns:
+        arns = {item[1] for item in batch if item[0] in ("events", "finished", "map_run")}
+        children = [item[2] for item in batch if item[0] == "child"]
+        if not arns and not children:
             return
         # Only RUNNING executions take events: none may follow the terminal event.
         ids = dict(Execution.objects.filter(arn__in=arns, status=ExecutionStatus.RUNNING).values_list("arn", "id"))
@@ -177,6 +198,8 @@ class DjangoExecutionSink:
                     rows = []
                     _finish(ids[arn], payload)
             _bulk_insert(rows)
+            if children:  # after the Map Runs of this batch, which they belong to
+                _store_children(children)
         publish_batch(batch, ids, written)  # committed: live views may hear of it (designer/live)
 
 
@@ -193,6 +216,94 @@ def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
                               max_concurrency=record["maxConcurrency"],
                               tolerated_failure_percentage=record["toleratedFailurePercentage"],
                               tolerated_failure_count=record["toleratedFailureCount"], **progress)
+
+
+def _merged_children(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each child's latest record, carrying every event of its records in this batch."""
+    merged: dict[str, dict[str, Any]] = {}
+    for record in records:
+        current = merged.get(record["executionArn"])
+        if current is None:
+            merged[record["executionArn"]] = dict(record, events=list(record["events"]),
+                                                  started=record["status"] == ExecutionStatus.RUNNING)
+        else:
+            events = current["events"] + record["events"]
+            current.update(record)
+            current["events"] = events
+    return merged
+
+
+def _redriven(ids: dict[str, int], merged: dict[str, dict[str, Any]]) -> None:
+    """Children that start again after they ended (their parent was redriven): RUNNING again with
+    one more redrive, their new events numbered after the old ones, the first an ExecutionRedriven.
+    The events of a redriven child that come in a later batch follow its ExecutionRedriven."""
+    again = {row["arn"]: row for row in Execution.objects.filter(
+        id__in=[ids[a] for a, r in merged.items() if a in ids and r["started"]]).exclude(
+        status=ExecutionStatus.RUNNING).values("arn", "id", "redrive_count")}
+    going = {row["arn"]: row for row in Execution.objects.filter(
+        id__in=[ids[a] for a, r in merged.items() if a in ids and not r["started"]],
+        status=ExecutionStatus.RUNNING, redrive_count__gt=0).values("arn", "id", "redrive_count")}
+    if not again and not going:
+        return
+    last = dict(HistoryEvent.objects.filter(execution_id__in=[r["id"] for r in again.values()])
+                .values_list("execution_id").annotate(m=Max("event_id")))
+    redriven_at = dict(HistoryEvent.objects.filter(execution_id__in=[r["id"] for r in going.values()],
+                                                   type="ExecutionRedriven")
+                       .values_list("execution_id").annotate(m=Max("event_id")))
+    for arn, row in again.items():
+        count = row["redrive_count"] + 1
+        Execution.objects.filter(id=row["id"]).update(status=ExecutionStatus.RUNNING, redrive_count=count,
+                                                      redrive_date=to_datetime(merged[arn]["startDate"]))
+        events = _shifted(merged[arn]["events"], last.get(row["id"], 0))
+        if events and events[0]["type"] == "ExecutionStarted":
+            events[0] = {key: events[0][key] for key in ("id", "previousEventId", "timestamp")}
+            events[0].update(type="ExecutionRedriven", executionRedrivenEventDetails={"redriveCount": count})
+        merged[arn]["events"] = events
+    for arn, row in going.items():
+        merged[arn]["events"] = _shifted(merged[arn]["events"], redriven_at.get(row["id"], 1) - 1)
+
+
+def _shifted(events: list[dict[str, Any]], shift: int) -> list[dict[str, Any]]:
+    return [dict(e, id=e["id"] + shift, previousEventId=(e.get("previousEventId") or 0) + shift) for e in events]
+
+
+def _child_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a child execution that change when it ends."""
+    return {"status": record["status"], "output": _escaped(record.get("output")),
+            "error": _escaped(record.get("error")), "cause": _escaped(record.get("cause")),
+            "stop_date": to_datetime(record["stopDate"]) if record.get("stopDate") else None}
+
+
+def _store_children(records: list[dict[str, Any]]) -> None:
+    """Write Distributed Map children: new ones in one insert, ends of ones already written as
+    updates, and all their events in one insert. A child whose Map Run is not stored (a sink
+    that keeps no Map Runs) is dropped."""
+    merged = _merged_children(records)
+    runs = {run["arn"]: run for run in MapRun.objects.filter(arn__in={r["mapRunArn"] for r in merged.values()})
+            .values("arn", "id", "execution__state_machine_id", "execution__runtime")}
+    merged = {arn: r for arn, r in merged.items() if r["mapRunArn"] in runs}
+    ids = dict(Execution.objects.filter(arn__in=merged).values_list("arn", "id"))
+    _redriven(ids, merged)
+    for arn in ids:
+        record = merged[arn]
+        if record["status"] != ExecutionStatus.RUNNING:
+            Execution.objects.filter(id=ids[arn], status=ExecutionStatus.RUNNING).update(**_child_fields(record))
+    new = []
+    for arn, record in merged.items():
+        if arn in ids:
+            continue
+        run = runs[record["mapRunArn"]]
+        new.append(Execution(arn=arn, name=record["name"], state_machine_id=run["execution__state_machine_id"],
+                             definition="", input=escape_unstorable(record["input"]),
+                             start_date=to_datetime(record["startDate"]), runtime=run["execution__runtime"],
+                             map_run_id=run["id"], item_count=record.get("itemCount"), **_child_fields(record)))
+    if new:
+        Execution.objects.bulk_create(new, batch_size=500)
+        if any(row.pk is None for row in new):  # a database that returns no ids from a bulk insert
+            ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
+        else:
+            ids.update((row.arn, row.pk) for row in new)
+    _bulk_insert([_event_row(ids[arn], event) for arn, record in merged.items() for event in record["events"]])
 
 
 class EventRow(NamedTuple):

@@ -76,7 +76,9 @@ def describe_state_machine_for_execution(params: dict[str, Any]) -> dict[str, An
 
 def list_executions(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("mapRunArn"):
-        return child_executions_of(params["mapRunArn"])
+        if params.get("stateMachineArn"):
+            raise ValidationException("Only one of stateMachineArn or mapRunArn can be given")
+        return child_executions_of(params)
     if not params.get("stateMachineArn"):
         raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
     # A version or alias ARN lists the executions started through it.

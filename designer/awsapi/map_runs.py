@@ -9,6 +9,7 @@ from typing import Any
 
 from designer import selectors
 from designer.awsapi.paging import page_of
+from designer.awsapi.shapes import execution_list_item
 from designer.errors import InvalidArn, ResourceNotFound, ValidationException
 from designer.models import MapRun
 
@@ -80,10 +81,19 @@ def update_map_run(params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def child_executions_of(arn: str) -> dict[str, Any]:
-    """ListExecutions with a mapRunArn: the run must exist; its children are not recorded as executions."""
-    map_run_get(arn=arn)
-    return {"executions": []}
+def child_executions_of(params: dict[str, Any]) -> dict[str, Any]:
+    """ListExecutions with a mapRunArn: the run's child executions, newest first, each with the
+    number of items it was given (``statusFilter`` and paging as for a state machine's)."""
+    run = map_run_get(arn=params["mapRunArn"])
+    status = params.get("statusFilter")
+    children = selectors.execution_list(map_run=run, status=status)
+    rows, token = page_of(params, f"map-run-executions:{run.arn}:{status or ''}", children)
+    items = []
+    for child in rows:
+        item = execution_list_item(child)
+        item["itemCount"] = child.item_count or 0
+        items.append(item)
+    return {"executions": items, "nextToken": token}
 
 
 ACTIONS = {

@@ -100,12 +100,14 @@ def execution_description(ex: Execution, *, include_data: bool = True) -> dict[s
 def execution_list_item(ex: Execution) -> dict[str, Any]:
     body = {
         "executionArn": ex.arn,
-        "stateMachineArn": ex.state_machine.arn,
+        "stateMachineArn": ex.state_machine.arn if ex.map_run_id is None else child_state_machine_arn(ex.arn),
         "name": ex.name,
         "status": ex.status,
         "startDate": ex.start_date,
         "stopDate": ex.stop_date,
     }
+    if ex.map_run_id is not None:  # a Distributed Map's child execution
+        body["mapRunArn"] = ex.map_run.arn
     # Only for executions started through a version or an alias, as AWS answers.
     if ex.state_machine_version_arn:
         body["stateMachineVersionArn"] = ex.state_machine_version_arn
@@ -115,6 +117,12 @@ def execution_list_item(ex: Execution) -> dict[str, Any]:
     if ex.redrive_date is not None:
         body["redriveDate"] = ex.redrive_date
     return body
+
+
+def child_state_machine_arn(child_arn: str) -> str:
+    """A Map Run child's state machine, ``...:stateMachine:<machine>/<label>``, from the child's
+    ``...:execution:<machine>/<label>:<name>``."""
+    return child_arn.rsplit(":", 1)[0].replace(":execution:", ":stateMachine:", 1)
 
 
 def history_event(event: HistoryEvent, *, include_data: bool = True) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from .scope import (
     iso_time,
     jayway,
     leave_state_random,
+    record_checkpoint,
     runtime_error,
     state_random,
 )
@@ -197,7 +198,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
             record = {"next": next_state, "output": output}
             if frame.variables:
                 record["variables"] = dict(frame.variables)
-            self.hooks.on_checkpoint(position, record)
+            record_checkpoint(self.hooks, position, record)
         return next_state, output
 
     async def run_thread(self, machine: StateMachine, value: Any, frame: Frame) -> Any:
@@ -208,8 +209,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
             if done is not None:
                 return done.get("output")
         output = await self.run_machine(machine, value, frame)
-        if self.hooks.on_checkpoint is not None:
-            self.hooks.on_checkpoint(position, {"output": output})
+        record_checkpoint(self.hooks, position, {"output": output})
         return output
 
     def _evaluation_failed(self, state: State, entered_id: int, exc: StatesError, frame: Frame,

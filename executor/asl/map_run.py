@@ -10,15 +10,18 @@ from typing import Any, Iterator
 
 from .errors import STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from .history import EventLog, dumps
-from .scope import Fatal, Frame, iso_time, state_uuid
+from .scope import CHILD_CHECKPOINTS, TRUNC, Fatal, Frame, iso_time, state_uuid
 from .states import MapState
 
-__all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S"]
+__all__ = ["MapRun", "DEFAULT_CONCURRENCY", "REPORT_EVERY_S", "MAX_CHILD_BACKLOG"]
 
 #: With MaxConcurrency 0, AWS runs "up to 10,000 parallel child workflow executions".
 DEFAULT_CONCURRENCY = 10_000
 #: How often a running Map Run is reported to the runtime (and UpdateMapRun read back), in seconds.
 REPORT_EVERY_S = 0.25
+#: Child records (a start or an end, with its events) the runtime may hold unwritten before the
+#: Map waits to start more children.
+MAX_CHILD_BACKLOG = 64
 _COUNT_KEYS = ("pending", "running", "succeeded", "failed", "timedOut", "aborted", "total", "resultsWritten",
                "failuresNotRedrivable", "pendingRedrive")
 
@@ -73,15 +76,26 @@ class _Chunked(_Ready):
 
 
 class _ChildLog(EventLog):
-    """A child execution's history: numbered like any other, but not kept, since child histories
-    are not recorded (each would hold its batch's input several times over)."""
+    """A child execution's history, numbered from 1 like any execution's. Kept only where the
+    runtime records children (``Hooks.map_child``), and only until the next report takes it, so a
+    Map Run holds the events of its running children, never of the finished ones."""
 
-    __slots__ = ()
+    __slots__ = ("keep",)
+
+    def __init__(self, clock, keep: bool):
+        super().__init__(None, clock)
+        self.keep = keep
 
     def add(self, event_type: str, previous: int, details: dict | None) -> int:
+        if self.keep:
+            return super().add(event_type, previous, details)
         event_id = self.next_id
         self.next_id += 1
         return event_id
+
+    def take(self) -> list[dict]:
+        events, self.events = self.events, []
+        return events
 
 
 class _Limit:
@@ -183,6 +197,7 @@ class MapRun:
                 self.limit.release()
                 return
             try:
+                await self._wait_for_recorder()
                 taken = await inputs.next()
             except BaseException:
                 self.limit.release()
@@ -205,12 +220,41 @@ class MapRun:
         self.total = self.items.total
         self._check_threshold()
 
+    async def _wait_for_recorder(self) -> None:
+        """Hold new children while the runtime is behind with writing the ones reported."""
+        backlog = self.execution.hooks.map_child_backlog
+        if backlog is None:
+            return
+        pause = 0.005
+        while backlog() > MAX_CHILD_BACKLOG and not self.abort.is_set():
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
     async def _child(self, index: int, value: Any, size: int, name: str) -> None:
-        ex, state = self.execution, self.state
+        ex = self.execution
         started = ex.hooks.now()
-        # A child's states report no redrive checkpoints of the parent's (positions of their own).
-        frame = Frame(0, _ChildLog(None, ex.hooks.now), {}, {"Index": index, "Value": value}, f"{self.path}[{index}]",
-                      f"{self.path}[{index}]")
+        position = f"{self.path}[{index}]"
+        done = ex.hooks.completed(position) if ex.hooks.completed is not None else None
+        if done is not None:  # a redrive runs again only the children that did not succeed
+            self.limit.release()
+            self._finished(index, size, "SUCCEEDED", value, done.get("output"), None, name, started)
+            return
+        held: dict = {}
+        token = CHILD_CHECKPOINTS.set(held)
+        try:
+            await self._run_child(index, value, size, name, started, position, held)
+        finally:
+            CHILD_CHECKPOINTS.reset(token)
+
+    async def _run_child(self, index: int, value: Any, size: int, name: str, started: float, position: str,
+                         held: dict) -> None:
+        ex, state = self.execution, self.state
+        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None)
+        input_text = dumps(value)
+        first = log.add("ExecutionStarted", 0, {"input": input_text, "inputDetails": TRUNC,
+                                                "roleArn": ex.info.role_arn})
+        self._report_child(log, name, size, "RUNNING", input_text, started)
+        frame = Frame(first, log, {}, {"Index": index, "Value": value}, position, position)
         error: StatesError | None = None
         try:
             output = await ex.run_machine(state.processor, value, frame)
@@ -219,16 +263,46 @@ class MapRun:
         except StatesError as exc:
             error = exc
         except asyncio.CancelledError:
+            log.add("ExecutionAborted", log.next_id - 1, {})
+            self._report_child(log, name, size, "ABORTED", input_text, started)
             self._finished(index, size, "ABORTED", value, None, None, name, started)
             raise
         finally:
             self.limit.release()
+        checkpoint = ex.hooks.on_checkpoint
         if error is None:
+            if checkpoint is not None:
+                checkpoint(position, {"output": output})
+            log.add("ExecutionSucceeded", frame.last, {"output": dumps(output), "outputDetails": TRUNC})
+            self._report_child(log, name, size, "SUCCEEDED", input_text, started, output=output)
             self._finished(index, size, "SUCCEEDED", value, output, None, name, started)
             return
+        if checkpoint is not None:  # a redrive goes on from the child's failed state
+            for key, record in held.items():
+                checkpoint(key, record)
+        log.add("ExecutionFailed", frame.last, {k: v for k, v in (("error", error.error), ("cause", error.cause))
+                                                 if v is not None})
+        self._report_child(log, name, size, "FAILED", input_text, started, error=error)
         self._finished(index, size, "FAILED", value, None, error, name, started)
         if self.abort_error is None and self._over_threshold():
             self._fail(error)
+
+    def _report_child(self, log: _ChildLog, name: str, size: int, status: str, input_text: str, started: float,
+                      output: Any = None, error: StatesError | None = None) -> None:
+        """Hand the runtime a child execution as it starts and as it ends, with the events since."""
+        hook = self.execution.hooks.map_child
+        if hook is None:
+            return
+        record = {"mapRunArn": self.run_arn, "executionArn": f"{self.child_arn_base}:{name}", "name": name,
+                  "stateMachineArn": self.child_machine_arn, "status": status, "input": input_text,
+                  "itemCount": size, "startDate": started, "stopDate": None, "events": log.take()}
+        if status != "RUNNING":
+            record["stopDate"] = self.execution.hooks.now()
+        if status == "SUCCEEDED":
+            record["output"] = dumps(output)
+        elif error is not None:
+            record.update(error=error.error, cause=error.cause)
+        hook(record)
 
     def _finished(self, index, size, status, value, output, error, name, started) -> None:
         self.items.running -= size

@@ -59,6 +59,15 @@ class Hooks:
     # changed since ({"maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage"}) or None.
     # Called on a worker thread, at most a few times a second.
     map_run: Callable[[dict], dict | None] | None = None
+    # A Distributed Map's child execution, as it starts and as it ends: {"mapRunArn", "executionArn", "name",
+    # "stateMachineArn", "status", "input", "itemCount", "startDate", "stopDate", "events"} (+ "output", or
+    # "error" and "cause"); "events" are the child's history events since its last report. Called on the
+    # event loop: it must only queue the record. None: children are not recorded.
+    map_child: Callable[[dict], None] | None = None
+    # How many reported children the runtime has not written yet: while it is over
+    # map_run.MAX_CHILD_BACKLOG a Map starts no new child, so a slow database holds the Map back
+    # instead of letting unwritten histories pile up in memory.
+    map_child_backlog: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,24 @@ class Frame:
         n = self.visits.get(state_name, 0) + 1
         self.visits[state_name] = n
         return n
+
+
+#: Where a Distributed Map's running child keeps its states' redrive checkpoints (None: report each to
+#: ``Hooks.on_checkpoint`` at once). A child that succeeds leaves one checkpoint of its own instead of one
+#: per state, so what a Map Run keeps for a redrive grows by an entry a child, not by its states' outputs.
+CHILD_CHECKPOINTS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("sy_child_checkpoints",
+                                                                               default=None)
+
+
+def record_checkpoint(hooks: Hooks, position: str, record: dict) -> None:
+    """Report a completed state, branch or iteration for a later redrive (held by a running child)."""
+    if hooks.on_checkpoint is None:
+        return
+    held = CHILD_CHECKPOINTS.get()
+    if held is not None:
+        held[position] = record
+    else:
+        hooks.on_checkpoint(position, record)
 
 
 #: The random source of the state being evaluated (see :func:`state_random`).

@@ -43,6 +43,7 @@ class MemorySink:
     def __init__(self):
         self.events: dict[str, list[dict]] = {}
         self.results: dict[str, ExecutionResult] = {}
+        self.children: dict[str, dict] = {}
         self._done: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -56,6 +57,14 @@ class MemorySink:
     def execution_finished(self, execution_arn: str, result: ExecutionResult) -> None:
         self.results[execution_arn] = result
         self._event(execution_arn).set()
+
+    def map_child(self, record: dict[str, Any]) -> None:
+        """A Distributed Map's child execution: ``children[arn]`` is its latest record, with every
+        event reported so far."""
+        with self._lock:
+            current = self.children.get(record["executionArn"])
+            events = (current["events"] if current is not None else []) + record["events"]
+            self.children[record["executionArn"]] = dict(record, events=events)
 
     def wait(self, execution_arn: str, timeout: float | None = None) -> ExecutionResult | None:
         self._event(execution_arn).wait(timeout)

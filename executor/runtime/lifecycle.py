@@ -54,13 +54,17 @@ def machine_for(request: ExecutionRequest) -> StateMachine:
 def start(request: ExecutionRequest, hooks: Hooks, sink: Any = None) -> Execution | Outcome:
     """The execution to run, or the FAILED outcome of one that cannot start (its definition no longer
     parses, say): it fails loudly, with the reason, and nothing else is lost. A Distributed Map reads
-    and writes the local folder buckets; its Map Run goes to ``sink`` when the sink keeps them."""
+    and writes the local folder buckets; its Map Run and its child executions go to ``sink`` when the
+    sink keeps them."""
     if hooks.read_items is None:
         hooks.read_items = read_items
     if hooks.write_results is None:
         hooks.write_results = write_results
     if hooks.map_run is None and getattr(sink, "map_run_updated", None) is not None:
         hooks.map_run = sink.map_run_updated
+    if hooks.map_child is None and getattr(sink, "map_child", None) is not None:
+        hooks.map_child = sink.map_child  # each child execution, with its own history
+        hooks.map_child_backlog = getattr(sink, "children_backlog", None)
     try:
         # What completes is recorded for a later redrive (STANDARD executions only, as on AWS).
         checkpoints = dict((request.redrive or {}).get("checkpoints") or {}) if request.type == "STANDARD" else None

@@ -200,10 +200,10 @@ def test_a_distributed_map_gets_child_execution_and_bucket_policies():
     assert by_action["states:StartExecution"] == [{"Fn::Sub": f"{machine}:stateMachine:notes"}]
     assert by_action["states:DescribeExecution"] == [{"Fn::Sub": f"{machine}:execution:notes/*"}]
     assert {"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesBucket}"} in by_action["s3:ListBucket"]
-    assert by_action["s3:PutObject"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesResultsBucket}/*"}]
+    assert by_action["s3:PutObject"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${NotesEmbeddingsBucket}/*"}]
     parameters = template["Parameters"]
     assert parameters["NotesBucket"]["Default"] == "notes"
-    assert parameters["NotesResultsBucket"]["Default"] == "notes-results"
+    assert parameters["NotesEmbeddingsBucket"]["Default"] == "notes-embeddings"
     body = template["Resources"]["NotesStateMachine"]["Properties"]["Definition"]
-    assert body["States"]["CountWords"]["ItemReader"]["Parameters"]["Bucket"] == "${NotesBucket}"
+    assert body["States"]["EmbedNotes"]["ItemReader"]["Parameters"]["Bucket"] == "${NotesBucket}"
     assert lint(export_template(name="notes", definition=json.dumps(definition), fmt="cloudformation")) == []

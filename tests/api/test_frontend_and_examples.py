@@ -62,17 +62,44 @@ def test_the_document_pipeline_example_runs_its_local_lambdas(sfn):
     assert output["labels"][1]["reason"] == "EmptyDocument"
 
 
-def test_the_distributed_notes_example_counts_words_into_the_results_bucket(sfn, local_buckets):
+@pytest.mark.model
+def test_the_distributed_notes_example_embeds_notes_64_at_a_time_into_the_embeddings_bucket(
+        sfn, local_buckets, monkeypatch):
+    """The example as the README runs it, on 200 notes rather than its 10,000 (the same Map, four
+    children instead of 157): 64 notes a child, one call to the real all-MiniLM-L6-v2 each."""
+    from examples.notes_setup import write_notes
+    from executor.inference import service
     from tests.api.conftest import wait_for_end
 
+    monkeypatch.setenv("SWITCHYARD_DEVICE", "cpu")
     call_command("load_examples", stdout=StringIO())
-    assert (local_buckets / "notes" / "docs" / "a-map.txt").is_file()
+    write_notes(200, local_buckets)
     arn = StateMachine.objects.get(name="distributed-notes").arn
-    execution_arn = sfn.start_execution(stateMachineArn=arn, input='{"prefix": "docs/"}')["executionArn"]
-    described = wait_for_end(sfn, execution_arn)
+    try:
+        execution_arn = sfn.start_execution(stateMachineArn=arn, input='{"prefix": "inbox/"}')["executionArn"]
+        described = wait_for_end(sfn, execution_arn, timeout=300)
+    finally:
+        service.shutdown_workers()
     assert described["status"] == "SUCCEEDED", described
     key = json.loads(described["output"])["ResultWriterDetails"]["Key"]
-    manifest = json.loads((local_buckets / "notes-results" / key).read_text())
-    counts = json.loads((local_buckets / "notes-results" / manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).read_text())
-    assert len(counts) == 5
-    assert {"key": "docs/a-map.txt", "words": 11} in counts
+    manifest = json.loads((local_buckets / "notes-embeddings" / key).read_text())
+    lines = [json.loads(line) for f in manifest["ResultFiles"]["SUCCEEDED"]
+             for line in (local_buckets / "notes-embeddings" / f["Key"]).read_text().splitlines()]
+    assert sorted(line["key"] for line in lines) == [f"inbox/note-{i:05d}.txt" for i in range(200)]
+    vectors = {line["key"]: line["vector"] for line in lines}
+    assert all(len(v) == 384 and abs(sum(x * x for x in v) - 1) < 0.01 for v in vectors.values())
+
+    def cosine(a: int, b: int) -> float:
+        return sum(x * y for x, y in zip(vectors[f"inbox/note-{a:05d}.txt"], vectors[f"inbox/note-{b:05d}.txt"]))
+
+    # notes 0 and 64 say the same thing (checkout page timed out); note 9 is about another subject
+    assert cosine(0, 64) > cosine(0, 9) + 0.1
+    (run,) = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+    assert sorted(c["itemCount"] for c in children) == [8, 64, 64, 64]
+    for child in children:
+        events = sfn.get_execution_history(executionArn=child["executionArn"], maxResults=1000)["events"]
+        calls = [json.loads(e["taskScheduledEventDetails"]["parameters"]) for e in events
+                 if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resource"] == "invokeEndpoint"]
+        assert [len(call["Body"]["inputs"]) for call in calls] == [child["itemCount"]]
+

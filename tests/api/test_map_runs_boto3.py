@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
@@ -106,9 +107,114 @@ def test_unknown_map_runs_are_resource_not_found(sfn, make_state_machine):
         sfn.update_map_run(mapRunArn=missing, maxConcurrency=2)
 
 
-def test_list_executions_of_a_map_run_answers_for_a_known_run(sfn, make_state_machine):
-    arn = make_state_machine("children", _definition(FAIL_CHILD, "Check"))
+def _children(sfn, run_arn: str, **filters) -> list[dict]:
+    pages = sfn.get_paginator("list_executions").paginate(mapRunArn=run_arn, **filters,
+                                                          PaginationConfig={"PageSize": 2})
+    return [item for page in pages for item in page["executions"]]
+
+
+def test_list_executions_of_a_map_run_lists_each_child_with_its_status(sfn, make_state_machine):
+    arn = make_state_machine("children", _definition(FAIL_CHILD, "Check", ToleratedFailureCount=2))
+    items = [{"bad": i in (1, 3)} for i in range(5)]
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": items}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    run_arn = _first_map_run(sfn, started["executionArn"])
+    children = _children(sfn, run_arn)  # two a page: the paging holds too
+    assert len(children) == 5
+    assert sorted(c["status"] for c in children) == ["FAILED"] * 2 + ["SUCCEEDED"] * 3
+    assert all(c["mapRunArn"] == run_arn and c["itemCount"] == 1 for c in children)
+    assert all(c["stateMachineArn"] == f"{arn}/Fan" for c in children)
+    assert all(c["executionArn"].startswith(f"{arn.replace(':stateMachine:', ':execution:')}/Fan:") for c in children)
+    failed = _children(sfn, run_arn, statusFilter="FAILED")
+    assert {c["executionArn"] for c in failed} == {c["executionArn"] for c in children if c["status"] == "FAILED"}
+    # the state machine's own list holds the execution that was started, not its children
+    listed = sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert [e["executionArn"] for e in listed] == [started["executionArn"]]
+
+
+def test_a_failed_child_has_its_own_history_ending_in_its_error(sfn, make_state_machine):
+    arn = make_state_machine("child-history", _definition(FAIL_CHILD, "Check", ToleratedFailureCount=1))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": True}, {"bad": False}]}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    run_arn = _first_map_run(sfn, started["executionArn"])
+    (failed,) = _children(sfn, run_arn, statusFilter="FAILED")
+    events = sfn.get_execution_history(executionArn=failed["executionArn"])["events"]
+    assert [e["type"] for e in events] == ["ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited",
+                                           "FailStateEntered", "ExecutionFailed"]
+    assert json.loads(events[0]["executionStartedEventDetails"]["input"]) == {"bad": True}
+    assert events[-1]["executionFailedEventDetails"]["error"] == "Item.Bad"
+    assert [e["id"] for e in events] == [1, 2, 3, 4, 5]
+    described = sfn.describe_execution(executionArn=failed["executionArn"])
+    assert (described["status"], described["error"], described["mapRunArn"]) == ("FAILED", "Item.Bad", run_arn)
+    assert json.loads(described["input"]) == {"bad": True}
+    (ok,) = _children(sfn, run_arn, statusFilter="SUCCEEDED")
+    ok_events = sfn.get_execution_history(executionArn=ok["executionArn"])["events"]
+    assert ok_events[-1]["type"] == "ExecutionSucceeded"
+    assert json.loads(sfn.describe_execution(executionArn=ok["executionArn"])["output"]) == {"bad": False}
+
+
+def test_the_parent_history_has_the_map_run_and_none_of_the_childrens_states(sfn, make_state_machine):
+    arn = make_state_machine("parent-history", _definition(FAIL_CHILD, "Check"))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": False}] * 3}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=started["executionArn"])["events"]]
+    assert types == ["ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded",
+                     "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+
+
+def test_batched_children_count_their_items(sfn, make_state_machine):
+    child = {"Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.Items)"}, "End": True}}
+    arn = make_state_machine("batched", _definition(child, "Count", ItemBatcher={"MaxItemsPerBatch": 4}))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": list(range(10))}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
+    assert sorted(c["itemCount"] for c in children) == [2, 4, 4]
+    outputs = [json.loads(sfn.describe_execution(executionArn=c["executionArn"])["output"]) for c in children]
+    assert sorted(o["n"] for o in outputs) == [2, 4, 4]
+
+
+def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_state_machine):
+    arn = make_state_machine("both", _definition(FAIL_CHILD, "Check"))
     started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": False}]}))
     wait_for_end(sfn, started["executionArn"])
     run_arn = _first_map_run(sfn, started["executionArn"])
-    assert sfn.list_executions(mapRunArn=run_arn)["executions"] == []
+    with pytest.raises(sfn.exceptions.ClientError) as raised:
+        sfn.list_executions(mapRunArn=run_arn, stateMachineArn=arn)
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_state_machine):
+    """Item 3 fails once; the Map fails with it. Redriven, the Map runs item 3 again (its child
+    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded."""
+    from executor.resources.lambdas import handler, unbind
+
+    calls: list[int] = []
+
+    def flaky(event, context):
+        calls.append(event["n"])
+        if event["n"] == 3 and calls.count(3) == 1:
+            raise RuntimeError("not yet")
+        return {"n": event["n"]}
+
+    name = f"flaky-{uuid.uuid4().hex[:6]}"
+    handler(name)(flaky)
+    try:
+        child = {"Call": {"Type": "Task", "Resource": f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+                          "End": True}}
+        arn = make_state_machine("redrive", _definition(child, "Call", MaxConcurrency=1))
+        started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": i} for i in range(6)]}))
+        assert wait_for_end(sfn, started["executionArn"])["status"] == "FAILED"
+        assert calls == [0, 1, 2, 3]
+        sfn.redrive_execution(executionArn=started["executionArn"])
+        out = wait_for_end(sfn, started["executionArn"])
+    finally:
+        unbind(name)
+    assert out["status"] == "SUCCEEDED", out
+    assert json.loads(out["output"]) == [{"n": i} for i in range(6)]
+    assert calls == [0, 1, 2, 3, 3, 4, 5]
+    children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
+    assert sorted(c["status"] for c in children) == ["SUCCEEDED"] * 6
+    (again,) = [c for c in children if c["redriveCount"] == 1]
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=again["executionArn"])["events"]]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
+    assert "ExecutionFailed" in types and "ExecutionRedriven" in types

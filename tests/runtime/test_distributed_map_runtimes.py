@@ -59,3 +59,31 @@ def test_csv_rows_are_batched_through_a_task_and_written_to_the_bucket(runtime, 
     runtime.flush()  # the result can come back before the last events reach the sink
     types = [e["type"] for e in sink.events[req.execution_arn]]
     assert types[-4:] == ["MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+    assert "TaskStateEntered" not in types  # the children's states are in their own histories
+
+
+def test_each_child_is_handed_to_the_sink_with_its_own_history(buckets_dir, monkeypatch):
+    """The embedded runtime gives a sink that keeps children (as the designer's does) each child
+    execution with its events; the Celery runtime's workers do the same with their sink."""
+    handler("echo")(lambda event, context: event)
+    runtime = EmbeddedRuntime()
+    try:
+        monkeypatch.setenv("SWITCHYARD_BUCKETS_DIR", str(buckets_dir))
+        bucket = f"b-{uuid.uuid4().hex[:8]}"
+        (buckets_dir / bucket).mkdir()
+        (buckets_dir / bucket / "rows.csv").write_text("id,word\n" + "".join(f"{i},w{i}\n" for i in range(60)))
+        sink = MemorySink()
+        result = runtime.start_execution(request(_definition(bucket), {}), sink).result(60)
+    finally:
+        runtime.close()
+        unbind("echo")
+    assert result.status == "SUCCEEDED", result
+    children = sink.children.values()
+    assert len(children) == 3 and {c["status"] for c in children} == {"SUCCEEDED"}
+    assert sorted(c["itemCount"] for c in children) == [10, 25, 25]
+    for child in children:
+        types = [e["type"] for e in child["events"]]
+        assert types == ["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+                         "LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded"]
+        assert [e["id"] for e in child["events"]] == list(range(1, 8))
+        assert json.loads(child["output"])["Items"] == json.loads(child["input"])["Items"]
