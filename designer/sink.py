@@ -48,6 +48,9 @@ def to_datetime(value: Any) -> datetime:
 class DjangoExecutionSink:
     """Queues history events and terminal results; a daemon thread writes them in order."""
 
+    #: append_events and execution_finished never block (see executor.runtime.base.ExecutionSink)
+    queues_only = True
+
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
