@@ -20,14 +20,15 @@ from django.db.models import Max
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
-from designer.storable import escape_unstorable
+from designer.storable import UNSTORABLE, escape_unstorable
 from executor.runtime.base import ExecutionResult
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DjangoExecutionSink", "EventRow", "ended_fields", "get_sink", "to_datetime"]
 
-_EVENT_KEYS = ("id", "previousEventId", "timestamp", "type")
+_EVENT_KEYS = frozenset(("id", "previousEventId", "timestamp", "type"))
+_PAYLOAD_KEYS = ("input", "output")
 _BATCH_MAX = 1000
 # Under load, wait this long to gather a larger batch: on SQLite every transaction takes the one
 # write lock that requests (StartExecution) wait for, so fewer, larger ones keep them moving.
@@ -47,6 +48,9 @@ def to_datetime(value: Any) -> datetime:
 
 class DjangoExecutionSink:
     """Queues history events and terminal results; a daemon thread writes them in order."""
+
+    #: append_events and execution_finished never block (see executor.runtime.base.ExecutionSink)
+    queues_only = True
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -329,13 +333,14 @@ def _bulk_insert(rows: list[EventRow]) -> None:
     ops = connection.ops
     table = ops.quote_name(HistoryEvent._meta.db_table)
     columns = ", ".join(ops.quote_name(name) for name in EventRow._fields)
+    adapt_time, adapt_json = ops.adapt_datetimefield_value, ops.adapt_json_value
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _INSERT_ROWS):
             chunk = rows[start:start + _INSERT_ROWS]
             params: list[Any] = []
-            for row in chunk:
-                params += (row.execution_id, row.event_id, row.previous_event_id, row.type,
-                           ops.adapt_datetimefield_value(row.timestamp), ops.adapt_json_value(row.details, None))
+            for execution_id, event_id, previous_event_id, event_type, timestamp, details in chunk:
+                params += (execution_id, event_id, previous_event_id, event_type, adapt_time(timestamp),
+                           adapt_json(details, None))
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
@@ -356,17 +361,23 @@ def _fail_loudly(item: tuple, exc: Exception) -> None:
 def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
     """The event's details, with the JSON text of inputs and outputs escaped where a database could
     not store it (same JSON value); other unstorable text fails the write and so the execution."""
-    details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
-    for key, value in details.items():
+    details = {}
+    for key, value in event.items():
+        if key in _EVENT_KEYS:
+            continue
         if isinstance(value, dict):
-            details[key] = {k: escape_unstorable(v) if k in ("input", "output") and isinstance(v, str) else v
-                            for k, v in value.items()}
+            for name in _PAYLOAD_KEYS:
+                text = value.get(name)
+                if isinstance(text, str) and UNSTORABLE.search(text):  # rare: copy only then
+                    value = {**value, name: escape_unstorable(text)}
+        details[key] = value
     return details
 
 
 def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
+    timestamp = event.get("timestamp")
     return EventRow(execution_id, int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"]),
-                    to_datetime(event.get("timestamp", time.time())), _storable_details(event))
+                    to_datetime(time.time() if timestamp is None else timestamp), _storable_details(event))
 
 
 def _escaped(text: str | None) -> str | None:

@@ -2,7 +2,9 @@
 
 Listed in ``SWITCHYARD_HANDLERS`` (the default), so ``make run`` binds them. Each takes
 Lambda's ``(event, context)`` and returns what the Lambda would return; an exception
-fails the Task with the exception's type as the Error, as Lambda reports it.
+fails the Task with the exception's type as the Error, as Lambda reports it. Those that
+only compute on their event say ``blocking=False`` (they run on the runtime's loop, without
+a thread hop); those that stand for a call to another service do not.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ class EmptyDocument(Exception):
     """A document without text: the pipeline's Catch sends it to the rejects."""
 
 
-@handler("word-count")
+@handler("word-count", blocking=False)
 def word_count(event, context):
     """Return the document with its number of words."""
     text = str(event.get("text", ""))
@@ -22,13 +24,13 @@ def word_count(event, context):
     return {"id": event.get("id"), "words": len(text.split())}
 
 
-@handler("classify")
+@handler("classify", blocking=False)
 def classify(event, context):
     """Return a label from the word count: 'short' under 20 words, else 'long'."""
     return {"id": event.get("id"), "label": "short" if event.get("words", 0) < 20 else "long"}
 
 
-@handler("greet")
+@handler("greet", blocking=False)
 def greet(event, context):
     """Return a greeting for ``event["name"]``."""
     return {"greeting": f"Hello, {event.get('name', 'world')}!"}
@@ -44,7 +46,7 @@ class EmptyOrder(Exception):
     """An order without items."""
 
 
-@handler("validate-order")
+@handler("validate-order", blocking=False)
 def validate_order(event, context):
     """Return the order's total; an order without items fails with EmptyOrder."""
     items = event.get("items") or []

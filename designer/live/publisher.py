@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import logging
 import os
 import threading
@@ -72,13 +73,27 @@ class Publisher:
         self._pending: dict[str, _Pending] = {}
         self._last_sent: dict[str, float] = {}
         self._outbox: asyncio.Queue = asyncio.Queue()
+        # Submissions from other threads; the loop is woken once for all that arrive until it takes them
+        # (each wake-up is a system call and a switch of threads, more than the rest of a submission).
+        self._inbox: collections.deque = collections.deque()
+        self._woken = False
         self._dropped = 0
         self._pid = os.getpid()
         threading.Thread(target=self._run, name="switchyard-live", daemon=True).start()
 
     def submit(self, group: str, *, events: list[dict] = (), statuses: list[dict] = ()) -> None:
         """Queue events and status messages for ``group``; returns at once, from any thread."""
-        self._loop.call_soon_threadsafe(self._add, group, list(events), list(statuses))
+        self._inbox.append((group, list(events), list(statuses)))
+        if not self._woken:
+            self._woken = True
+            self._loop.call_soon_threadsafe(self._take)
+
+    def _take(self) -> None:
+        # Cleared before taking: a submission that saw it set is in the inbox already and taken below.
+        self._woken = False
+        inbox = self._inbox
+        while inbox:
+            self._add(*inbox.popleft())
 
     def drain(self, timeout: float = 2.0) -> bool:
         """Send everything submitted so far at once, without waiting out the interval; return
@@ -93,6 +108,7 @@ class Publisher:
             return False
 
     async def _drain(self) -> None:
+        self._take()
         for group in list(self._pending):
             self._flush(group)
         await self._outbox.join()

@@ -145,9 +145,19 @@ def record_checkpoint(hooks: Hooks, position: str, record: dict) -> None:
         hooks.on_checkpoint(position, record)
 
 
+class _StateSeed:
+    """The random source of one state, made on first use: most states draw nothing, and seeding a
+    generator costs more than the rest of a Pass state."""
+
+    __slots__ = ("seed", "rng")
+
+    def __init__(self, seed: str):
+        self.seed = seed
+        self.rng: random.Random | None = None
+
+
 #: The random source of the state being evaluated (see :func:`state_random`).
-_STATE_RANDOM: contextvars.ContextVar[random.Random | None] = contextvars.ContextVar("sy_state_random",
-                                                                                     default=None)
+_STATE_RANDOM: contextvars.ContextVar[_StateSeed | None] = contextvars.ContextVar("sy_state_random", default=None)
 
 
 def state_random() -> random.Random:
@@ -156,7 +166,11 @@ def state_random() -> random.Random:
     retry), so replaying an execution's history draws the very same values, whatever order its
     branches and iterations ran in; two executions still draw different ones."""
     current = _STATE_RANDOM.get()
-    return current if current is not None else random.Random()
+    if current is None:
+        return random.Random()
+    if current.rng is None:
+        current.rng = random.Random(current.seed)
+    return current.rng
 
 
 def state_uuid() -> str:
@@ -166,7 +180,7 @@ def state_uuid() -> str:
 
 def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:
     """Make ``state_random()`` the source of the state at ``position``; returns the token to reset."""
-    return _STATE_RANDOM.set(random.Random(f"{execution_arn}|{position}"))
+    return _STATE_RANDOM.set(_StateSeed(f"{execution_arn}|{position}"))
 
 
 def leave_state_random(token: contextvars.Token) -> None:

@@ -6,7 +6,9 @@ input after InputPath/Parameters) and an :class:`InvocationContext`; it returns
 the task result (any JSON value) or raises :class:`ResourceFailure` with the
 Error and Cause that AWS would record. An invoker may be a plain function (run
 on a worker thread) or an ``async def`` (awaited on the runtime's loop, which
-lets thousands of requests wait at once, e.g. for a batcher).
+lets thousands of requests wait at once, e.g. for a batcher). A plain function
+may also say which of its calls never block (``inline``): those run on the loop
+itself, without the round trip through a worker thread.
 """
 from __future__ import annotations
 
@@ -54,19 +56,26 @@ Invoker = Callable[[str, Any, InvocationContext], Any]
 _INVOKERS: list[tuple[Callable[[str], bool], Invoker]] = []
 #: the work queue each invoker declares (the Celery runtime sends its Tasks there)
 _QUEUES: dict[Invoker, str] = {}
+#: for a plain-function invoker, which of its calls never block: (resource, parameters) -> bool
+_INLINE: dict[Invoker, Callable[[str, Any], bool]] = {}
 DEFAULT_QUEUE = "states"
 
 
-def register_invoker(matches: Callable[[str], bool], invoker: Invoker, *, queue: str = DEFAULT_QUEUE) -> None:
+def register_invoker(matches: Callable[[str], bool], invoker: Invoker, *, queue: str = DEFAULT_QUEUE,
+                     inline: Callable[[str, Any], bool] | None = None) -> None:
     """Register ``invoker`` for every resource ARN for which ``matches(arn)`` is true.
 
     Later registrations win, so a project can override a built-in one. ``queue`` names the
     worker queue whose processes should run it on the Celery runtime (``inference`` for work a
     batching worker with the models loaded must do); the binding is the one place that says so.
+    ``inline(resource, parameters)`` true says that call returns at once without blocking (no I/O,
+    no sleep, no lock held by others): it then runs on the runtime's loop, not on a worker thread.
     """
     _load_builtin_invokers()  # the built-in ones first, whenever this is called: a project's override wins
     _INVOKERS.insert(0, (matches, invoker))
     _QUEUES[invoker] = queue
+    if inline is not None:
+        _INLINE[invoker] = inline
 
 
 def find_invoker(resource: str) -> Invoker | None:
@@ -94,6 +103,9 @@ async def invoke(resource: str, parameters: Any, context: InvocationContext) -> 
         )
     if inspect.iscoroutinefunction(invoker):
         return await invoker(resource, parameters, context)
+    inline = _INLINE.get(invoker)
+    if inline is not None and inline(resource, parameters):
+        return invoker(resource, parameters, context)
     return await asyncio.get_running_loop().run_in_executor(None, invoker, resource, parameters, context)
 
 

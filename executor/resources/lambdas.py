@@ -9,6 +9,12 @@ the ``SWITCHYARD_HANDLERS`` setting (comma-separated module paths)::
     def resize(event, context):
         return {"width": event["width"] // 2}
 
+A handler runs on a worker thread, so it may block (call a service, read files,
+sleep). One that never blocks and returns at once (a few lines of computation on
+the event) may say so, ``@handler("greet", blocking=False)``: it then runs on the
+runtime's loop, without the round trip through a thread. A handler so marked that
+does block holds up every execution of its process meanwhile.
+
 A Task whose Resource is ``arn:aws:lambda:REGION:ACCOUNT:function:resize-image``
 (or ``arn:aws:states:::lambda:invoke`` with ``FunctionName``) then calls it, with
 the event and context shapes Lambda uses. An exception becomes the error Lambda
@@ -20,6 +26,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import random
 import threading
 import time
 import traceback
@@ -32,24 +39,33 @@ from . import InvocationContext, ResourceFailure, register_invoker
 __all__ = ["handler", "bind", "unbind", "bound_functions", "LambdaContext", "load_handler_modules", "register"]
 
 _HANDLERS: dict[str, Callable[[Any, Any], Any]] = {}
+#: the functions whose handler was declared not to block (they run on the runtime's loop)
+_NON_BLOCKING: set[str] = set()
 _loaded_modules: set[str] = set()
+_loaded_from: str | None = None  # the SWITCHYARD_HANDLERS text whose modules are all imported
 _lock = threading.Lock()
 
 
-def handler(function_name: str):
-    """Decorator: answer the Lambda function ``function_name`` with this Python function."""
+def handler(function_name: str, *, blocking: bool = True):
+    """Decorator: answer the Lambda function ``function_name`` with this Python function.
+    ``blocking=False`` declares that it never blocks (see the module's docstring)."""
     def decorate(fn):
-        bind(function_name, fn)
+        bind(function_name, fn, blocking=blocking)
         return fn
     return decorate
 
 
-def bind(function_name: str, fn: Callable[[Any, Any], Any]) -> None:
+def bind(function_name: str, fn: Callable[[Any, Any], Any], *, blocking: bool = True) -> None:
     _HANDLERS[function_name] = fn
+    if blocking:
+        _NON_BLOCKING.discard(function_name)
+    else:
+        _NON_BLOCKING.add(function_name)
 
 
 def unbind(function_name: str) -> None:
     _HANDLERS.pop(function_name, None)
+    _NON_BLOCKING.discard(function_name)
 
 
 def bound_functions() -> list[str]:
@@ -59,13 +75,17 @@ def bound_functions() -> list[str]:
 
 def load_handler_modules(modules: str | None = None) -> None:
     """Import each module named in ``SWITCHYARD_HANDLERS`` once (their decorators bind handlers)."""
+    global _loaded_from
     names = modules if modules is not None else os.environ.get("SWITCHYARD_HANDLERS", "")
+    if names == _loaded_from:  # every Task calls this: the usual answer is "all imported already"
+        return
     for name in filter(None, (n.strip() for n in names.split(","))):
         with _lock:
             if name in _loaded_modules:
                 continue
             importlib.import_module(name)
             _loaded_modules.add(name)
+    _loaded_from = names
 
 
 @dataclass
@@ -115,8 +135,7 @@ def _call(name: str, event: Any, context: InvocationContext) -> Any:
             "bind one with @handler in a module listed in SWITCHYARD_HANDLERS)",
         )
     timeout = context.timeout_seconds or 900
-    lambda_context = LambdaContext(name, _function_arn(name, context), str(uuid.uuid4()),
-                                   time.monotonic() + timeout)
+    lambda_context = LambdaContext(name, _function_arn(name, context), _request_id(), time.monotonic() + timeout)
     try:
         result = fn(event, lambda_context)
         json.dumps(result)
@@ -130,6 +149,17 @@ def _call(name: str, event: Any, context: InvocationContext) -> Any:
                  # Lambda lists the handler's own frames, not the runtime's that called it.
                  "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])}
         raise ResourceFailure(error_type, json.dumps(cause)) from None
+
+
+def _request_id() -> str:
+    """A version-4 UUID, as Lambda's request ids are; it identifies, it guards nothing, so it is
+    drawn from ``random`` rather than the operating system (a system call each, under the GIL)."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
+def _non_blocking(name: str) -> bool:
+    # Not loading the modules here: an import may be slow, and the first call on a thread does it.
+    return name in _NON_BLOCKING
 
 
 def _invoke_function_arn(resource: str, parameters: Any, context: InvocationContext) -> Any:
@@ -151,11 +181,18 @@ def _invoke_integration(resource: str, parameters: Any, context: InvocationConte
         "ExecutedVersion": "$LATEST",
         "Payload": result,
         "SdkHttpMetadata": {"HttpHeaders": {"Content-Type": "application/json"}, "HttpStatusCode": 200},
-        "SdkResponseMetadata": {"RequestId": str(uuid.uuid4())},
+        "SdkResponseMetadata": {"RequestId": _request_id()},
         "StatusCode": 200,
     }
 
 
+def _integration_non_blocking(resource: str, parameters: Any) -> bool:
+    name = parameters.get("FunctionName") if isinstance(parameters, dict) else None
+    return isinstance(name, str) and _non_blocking(_function_name(name))
+
+
 def register() -> None:
-    register_invoker(lambda r: r.startswith("arn:aws:lambda:") and ":function:" in r, _invoke_function_arn)
-    register_invoker(lambda r: r in ("arn:aws:states:::lambda:invoke",), _invoke_integration)
+    register_invoker(lambda r: r.startswith("arn:aws:lambda:") and ":function:" in r, _invoke_function_arn,
+                     inline=lambda resource, parameters: _non_blocking(_function_name(resource)))
+    register_invoker(lambda r: r in ("arn:aws:states:::lambda:invoke",), _invoke_integration,
+                     inline=_integration_non_blocking)

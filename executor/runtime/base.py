@@ -44,7 +44,11 @@ class ExecutionResult:
 
 
 class ExecutionSink(Protocol):
-    """Where a runtime writes an execution's history and its end."""
+    """Where a runtime writes an execution's history and its end.
+
+    A sink whose two methods only queue what they are given (they never block) may say so with a
+    true ``queues_only`` attribute: the embedded runtime then calls it from its loop at once, rather
+    than through its writer thread (a hand-over per loop turn, and an end seen later)."""
 
     def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
         """Persist events in order. Each is shaped like one GetExecutionHistory event:

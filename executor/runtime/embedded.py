@@ -3,7 +3,8 @@
 Parallel branches and Map iterations are tasks on that loop, so they really run
 at once; a waiting execution holds no thread. Task handlers that block run on
 a thread pool. History goes to the sink from one writer thread, in order, in
-batches (every event produced in one loop turn is written together).
+batches (every event produced in one loop turn is written together); a sink that
+only queues (``queues_only``) is called from the loop itself.
 """
 from __future__ import annotations
 
@@ -191,7 +192,7 @@ class EmbeddedRuntime:
         if isinstance(execution, Outcome):  # it could not start: fail loudly, lose nothing
             self._running.pop(arn, None)
             result = lifecycle.result_of(execution)
-            self._writes.put((sink, arn, None, result))
+            self._write(sink, arn, None, result)
             return result
         running.execution = execution
         running.task = asyncio.current_task()
@@ -202,7 +203,7 @@ class EmbeddedRuntime:
             self.callbacks.forget_execution(arn)
         result = lifecycle.result_of(outcome, execution)
         self._flush(arn, running)
-        self._writes.put((sink, arn, None, result))
+        self._write(sink, arn, None, result)
         return result
 
     def _abort(self, arn: str, error: str | None, cause: str | None) -> None:
@@ -215,7 +216,7 @@ class EmbeddedRuntime:
         running.flush_scheduled = False
         if running.pending:
             batch, running.pending = running.pending, []
-            self._writes.put((running.sink, arn, batch, None))
+            self._write(running.sink, arn, batch, None)
 
     async def _invoke(self, resource: str, parameters: Any, info: dict) -> Any:
         if is_activity(resource):
@@ -248,21 +249,33 @@ class EmbeddedRuntime:
 
     # -- the writer thread ------------------------------------------------------------------
 
+    def _write(self, sink: ExecutionSink, arn: str, events: list[dict] | None, result: ExecutionResult | None) -> None:
+        """Hand ``events`` or ``result`` to the sink: at once when it only queues, else through the writer."""
+        if getattr(sink, "queues_only", False):
+            _deliver(sink, arn, events, result)
+        else:
+            self._writes.put((sink, arn, events, result))
+
     def _write_loop(self) -> None:
         while True:
             item = self._writes.get()
             if item is None:
                 return
             sink, arn, events, result = item
-            try:
-                if callable(sink) and arn is None:
-                    sink()
-                elif events:
-                    sink.append_events(arn, events)
-                elif result is not None:
-                    sink.execution_finished(arn, result)
-            except Exception:  # a failing sink must not stop other executions' history
-                log.exception("writing history of %s failed", arn)
+            if callable(sink) and arn is None:
+                sink()
+            else:
+                _deliver(sink, arn, events, result)
+
+
+def _deliver(sink: ExecutionSink, arn: str, events: list[dict] | None, result: ExecutionResult | None) -> None:
+    try:
+        if events:
+            sink.append_events(arn, events)
+        elif result is not None:
+            sink.execution_finished(arn, result)
+    except Exception:  # a failing sink must not stop other executions' history
+        log.exception("writing history of %s failed", arn)
 
 
 class _Resumed:

@@ -5,6 +5,7 @@ import asyncio
 import json
 import sys
 import textwrap
+import threading
 import uuid
 
 import pytest
@@ -174,3 +175,28 @@ def test_an_async_invoker_is_awaited_on_the_loop(monkeypatch):
         assert call("arn:aws:states:::test:async", 1) == {"async": 1}
     finally:
         _INVOKERS[:] = [(m, i) for m, i in _INVOKERS if i is not answer]
+
+
+@pytest.mark.parametrize("blocking", [True, False])
+@pytest.mark.parametrize("via_invoke", [False, True])
+def test_a_handler_runs_on_a_worker_thread_unless_declared_not_to_block(blocking, via_invoke, name):
+    handler(name, blocking=blocking)(lambda event, ctx: threading.get_ident())
+    if via_invoke:
+        ran_on = call("arn:aws:states:::lambda:invoke", {"FunctionName": name})["Payload"]
+    else:
+        ran_on = call(f"arn:aws:lambda:us-east-1:1:function:{name}", {})
+    assert (ran_on == threading.get_ident()) is (not blocking)  # the loop runs in this thread
+
+
+def test_a_non_blocking_handler_fails_as_lambda_reports_it(name):
+    def decline(event, ctx):
+        raise PaymentDeclined("card expired")
+    bind(name, decline, blocking=False)
+    error = failure(f"arn:aws:lambda:us-east-1:1:function:{name}", {})
+    assert error.error == "PaymentDeclined" and json.loads(error.cause)["errorMessage"] == "card expired"
+
+
+def test_binding_a_function_again_without_the_declaration_runs_it_on_a_thread_again(name):
+    bind(name, lambda event, ctx: threading.get_ident(), blocking=False)
+    bind(name, lambda event, ctx: threading.get_ident())
+    assert call(f"arn:aws:lambda:us-east-1:1:function:{name}", {}) != threading.get_ident()

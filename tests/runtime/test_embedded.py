@@ -247,3 +247,35 @@ def test_activities_are_refused_with_a_reason_that_says_what_to_do(runtime, sink
     assert result.status == "FAILED" and result.error == "States.Runtime"
     assert "does not run activities" in result.cause
     assert "SWITCHYARD_RUNTIME=celery" in result.cause
+
+
+class _ThreadNotingSink(MemorySink):
+    """A MemorySink that notes the thread each call came from."""
+
+    def __init__(self, queues_only: bool):
+        super().__init__()
+        self.queues_only = queues_only
+        self.threads: set[int] = set()
+
+    def append_events(self, execution_arn, events):
+        self.threads.add(threading.get_ident())
+        super().append_events(execution_arn, events)
+
+    def execution_finished(self, execution_arn, result):
+        self.threads.add(threading.get_ident())
+        super().execution_finished(execution_arn, result)
+
+
+@pytest.mark.parametrize("queues_only", [True, False])
+def test_a_sink_that_only_queues_is_called_from_the_loop_and_gets_the_same_history(runtime, queues_only):
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}}
+    sink = _ThreadNotingSink(queues_only)
+    result, events = execute(runtime, sink, definition, {"n": 1})
+    assert result.status == "SUCCEEDED" and [r.status for r in sink.results.values()] == ["SUCCEEDED"]
+    assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                           "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+    loop_thread = runtime._thread.ident
+    if queues_only:
+        assert sink.threads == {loop_thread}
+    else:
+        assert sink.threads and loop_thread not in sink.threads
