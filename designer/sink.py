@@ -61,8 +61,7 @@ class DjangoExecutionSink:
         self._pending_lock = threading.Lock()
         self._pending: dict[str, int] = {}
         self._ended: dict[str, ExecutionResult] = {}
-        self._children_queued = 0
-        self._children_lock = threading.Lock()
+        self._children_queued = 0  # Distributed Map child records among them
 
     # --- the ExecutionSink protocol
     def append_events(self, execution_arn: str, events: list[dict[str, Any]]) -> None:
@@ -91,8 +90,6 @@ class DjangoExecutionSink:
         """Queue a Distributed Map's child execution as it starts or ends, with its history events
         since the last record (``Hooks.map_child``); returns at once. A start and an end that
         are written together become one row."""
-        with self._children_lock:
-            self._children_queued += 1
         self._put(("child", record["mapRunArn"], record))
 
     def children_backlog(self) -> int:
@@ -128,6 +125,8 @@ class DjangoExecutionSink:
                 self._pending[arn] = self._pending.get(arn, 0) + 1
                 if kind == "finished":
                     self._ended[arn] = payload
+                elif kind == "child":
+                    self._children_queued += 1
         self._queue.put(item)
 
     def _written(self, batch: list[tuple]) -> None:
@@ -142,6 +141,8 @@ class DjangoExecutionSink:
                     self._pending.pop(arn, None)
                 if kind == "finished":
                     self._ended.pop(arn, None)
+                elif kind == "child":
+                    self._children_queued -= 1
 
     def _run(self) -> None:
         busy = False
@@ -169,14 +170,9 @@ class DjangoExecutionSink:
                 # broken, the connection is closed; SQLite keeps its one (opening it costs more).
                 close_old_connections()
             self._written(batch)
-            written = 0
             for kind, done, _ in batch:
                 if kind == "flush":
                     done.set()
-                written += kind == "child"
-            if written:
-                with self._children_lock:
-                    self._children_queued -= written
 
     def _write(self, batch: list[tuple]) -> None:
         close_old_connections()

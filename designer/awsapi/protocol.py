@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Container
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from designer.awsapi.model import TARGET_PREFIX, operation_model, validation_errors
 from designer.storable import first_unstorable
+from executor.asl.scope import uuid4_from
 
 __all__ = ["AwsError", "read_request", "json_response", "error_response", "CONTENT_TYPE"]
 
@@ -96,8 +96,7 @@ def _encode(value: Any) -> Any:
 
 def _response(body: dict[str, Any], status: int) -> HttpResponse:
     response = HttpResponse(json.dumps(body, default=_encode), status=status, content_type=CONTENT_TYPE)
-    # It identifies, it guards nothing: drawn from random, not from the system (a system call each).
-    response["x-amzn-RequestId"] = str(uuid.UUID(int=random.getrandbits(128), version=4))
+    response["x-amzn-RequestId"] = uuid4_from(random)
     return response
 
 

@@ -173,9 +173,14 @@ def state_random() -> random.Random:
     return current.rng
 
 
+def uuid4_from(source: random.Random) -> str:
+    """A version-4 UUID drawn from ``source`` (an identifier, not a secret: no system call)."""
+    return str(uuid.UUID(int=source.getrandbits(128), version=4))
+
+
 def state_uuid() -> str:
     """A version-4 UUID drawn from :func:`state_random` (so the same on replay)."""
-    return str(uuid.UUID(int=state_random().getrandbits(128), version=4))
+    return uuid4_from(state_random())
 
 
 def enter_state_random(execution_arn: str, position: str) -> contextvars.Token:

@@ -30,9 +30,10 @@ import random
 import threading
 import time
 import traceback
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from executor.asl.scope import uuid4_from
 
 from . import InvocationContext, ResourceFailure, register_invoker
 
@@ -135,7 +136,7 @@ def _call(name: str, event: Any, context: InvocationContext) -> Any:
             "bind one with @handler in a module listed in SWITCHYARD_HANDLERS)",
         )
     timeout = context.timeout_seconds or 900
-    lambda_context = LambdaContext(name, _function_arn(name, context), _request_id(), time.monotonic() + timeout)
+    lambda_context = LambdaContext(name, _function_arn(name, context), uuid4_from(random), time.monotonic() + timeout)
     try:
         result = fn(event, lambda_context)
         json.dumps(result)
@@ -149,12 +150,6 @@ def _call(name: str, event: Any, context: InvocationContext) -> Any:
                  # Lambda lists the handler's own frames, not the runtime's that called it.
                  "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])}
         raise ResourceFailure(error_type, json.dumps(cause)) from None
-
-
-def _request_id() -> str:
-    """A version-4 UUID, as Lambda's request ids are; it identifies, it guards nothing, so it is
-    drawn from ``random`` rather than the operating system (a system call each, under the GIL)."""
-    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def _non_blocking(name: str) -> bool:
@@ -181,7 +176,7 @@ def _invoke_integration(resource: str, parameters: Any, context: InvocationConte
         "ExecutedVersion": "$LATEST",
         "Payload": result,
         "SdkHttpMetadata": {"HttpHeaders": {"Content-Type": "application/json"}, "HttpStatusCode": 200},
-        "SdkResponseMetadata": {"RequestId": _request_id()},
+        "SdkResponseMetadata": {"RequestId": uuid4_from(random)},
         "StatusCode": 200,
     }
 
