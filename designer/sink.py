@@ -8,8 +8,10 @@ runtime never waits on the database.
 """
 from __future__ import annotations
 
+import json
 import logging
 import queue
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -307,37 +309,50 @@ def _store_children(records: list[dict[str, Any]]) -> None:
 
 
 class EventRow(NamedTuple):
-    """One history event as it is stored (HistoryEvent's columns)."""
+    """One history event as it is stored (HistoryEvent's columns), and as the live view sends it."""
 
     execution_id: int
     event_id: int
     previous_event_id: int
     type: str
     timestamp: datetime
-    details: dict[str, Any]
+    details: str  # the JSON text of the details column
+    wire: dict[str, Any]  # the event as GetExecutionHistory gives it, timestamp in epoch seconds
 
 
+_COLUMNS = ("execution_id", "event_id", "previous_event_id", "type", "timestamp", "details")
 _INSERT_ROWS = 500
 
 
 def _bulk_insert(rows: list[EventRow]) -> None:
-    """Insert the rows, a few hundred to a statement, straight through the cursor: the history is
-    most of what the product writes, and model instances would cost more than the database does.
-    A runtime that replays after a crash may resend events: the unique key makes that harmless."""
+    """Insert the rows straight through the database driver: the history is most of what the
+    product writes, and model instances (or Django's per-value adapters) would cost more than the
+    database does. A runtime that replays after a crash may resend events: the unique key makes
+    that harmless."""
     if not rows:
         return
     ops = connection.ops
     table = ops.quote_name(HistoryEvent._meta.db_table)
-    columns = ", ".join(ops.quote_name(name) for name in EventRow._fields)
-    adapt_time, adapt_json = ops.adapt_datetimefield_value, ops.adapt_json_value
+    columns = ", ".join(ops.quote_name(name) for name in _COLUMNS)
+    if connection.vendor == "sqlite":
+        # One prepared statement for every row (sqlite3's executemany), the time as the text Django
+        # stores for a datetime: naive UTC.
+        connection.ensure_connection()
+        connection.connection.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(r.execution_id, r.event_id, r.previous_event_id, r.type,
+              r.timestamp.replace(tzinfo=None).isoformat(" "), r.details)
+             for r in rows])
+        return
+    adapt_time = ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _INSERT_ROWS):
             chunk = rows[start:start + _INSERT_ROWS]
             params: list[Any] = []
-            for execution_id, event_id, previous_event_id, event_type, timestamp, details in chunk:
-                params += (execution_id, event_id, previous_event_id, event_type, adapt_time(timestamp),
-                           adapt_json(details, None))
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            for r in chunk:
+                params += (r.execution_id, r.event_id, r.previous_event_id, r.type,
+                           adapt_time(r.timestamp), r.details)
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb)"] * len(chunk))
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
 
 
@@ -364,16 +379,30 @@ def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             for name in _PAYLOAD_KEYS:
                 text = value.get(name)
-                if isinstance(text, str) and UNSTORABLE.search(text):  # rare: copy only then
+                if isinstance(text, str) and UNSTORABLE.search(text):
                     value = {**value, name: escape_unstorable(text)}
         details[key] = value
     return details
 
 
+# The details are dumped with every non-ASCII character escaped, so what a database cannot store
+# (NUL, a lone surrogate) can only appear as one of these escapes: only then is it looked for.
+_JSON = json.JSONEncoder(separators=(",", ":"))
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
 def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
     timestamp = event.get("timestamp")
-    return EventRow(execution_id, int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"]),
-                    to_datetime(time.time() if timestamp is None else timestamp), _storable_details(event))
+    when = to_datetime(time.time() if timestamp is None else timestamp)
+    details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
+    text = _JSON.encode(details)
+    if _ESCAPED_UNSTORABLE.search(text):  # rare: escape the payloads, or fail on other text
+        details = _storable_details(event)
+        text = _JSON.encode(details)
+    event_id, previous, kind = int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"])
+    return EventRow(execution_id, event_id, previous, kind, when, text,
+                    {"timestamp": when.timestamp(), "type": kind, "id": event_id, "previousEventId": previous,
+                     **details})
 
 
 def _escaped(text: str | None) -> str | None:

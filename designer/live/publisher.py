@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from designer.live.groups import execution_group, machine_group
-from designer.live.wire import event_wire, row_wire, status_wire
+from designer.live.wire import event_wire, status_wire
 from designer.models import Execution, HistoryEvent
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ def publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: di
 def _publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: dict[str, list]) -> None:
     publisher = get_publisher()
     for arn, rows in written.items():
-        publisher.submit(execution_group(arn), events=[row_wire(row) for row in rows])
+        publisher.submit(execution_group(arn), events=[row.wire for row in rows])
     finished = [arn for kind, arn, _ in batch if kind == "finished" and arn in execution_ids]
     if finished:
         for execution in Execution.objects.select_related("state_machine").filter(arn__in=finished):

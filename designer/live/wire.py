@@ -7,7 +7,7 @@ from typing import Any
 from designer.awsapi.shapes import execution_description, history_event
 from designer.models import Execution, HistoryEvent
 
-__all__ = ["event_wire", "row_wire", "status_wire"]
+__all__ = ["event_wire", "status_wire"]
 
 
 def _plain(value: Any) -> Any:
@@ -17,12 +17,6 @@ def _plain(value: Any) -> Any:
 def event_wire(row: HistoryEvent) -> dict[str, Any]:
     """One event exactly as GetExecutionHistory puts it in ``events``."""
     return {key: _plain(value) for key, value in history_event(row).items()}
-
-
-def row_wire(row: Any) -> dict[str, Any]:
-    """``event_wire`` of a row the sink stored (``designer.sink.EventRow``), without a model instance."""
-    return {"timestamp": row.timestamp.timestamp(), "type": row.type, "id": row.event_id,
-            "previousEventId": row.previous_event_id, **row.details}
 
 
 def status_wire(execution: Execution, *, include_data: bool = True) -> dict[str, Any]:
