@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 from celery import shared_task
@@ -68,6 +69,10 @@ def _preload_models(sender=None, **_: Any) -> None:
     if "prefork" in pool:
         log.info("inference: prefork pool, models load in each child on first use")
         return
+    # Many threads here hand work to each other (the consumer, the chunks, the work loop, the
+    # batchers): hand the interpreter lock over more often than every 5 ms, or each hand-off
+    # waits for it.
+    sys.setswitchinterval(0.0005)
     for name in filter(None, (n.strip() for n in os.environ.get("SWITCHYARD_PRELOAD_MODELS", "minilm").split(","))):
         try:
             service.get_worker(name)

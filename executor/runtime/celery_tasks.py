@@ -18,7 +18,6 @@ import importlib
 import logging
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
@@ -28,7 +27,7 @@ from . import metrics
 from .driver import DriverSettings
 from .host import DriverHost, get_host
 from .store import redis_url
-from .work import BUSY, execute_work
+from .work import BUSY, execute_work, execute_work_together
 
 __all__ = ["run_task", "run_tasks", "worker_sink"]
 
@@ -117,8 +116,10 @@ def run_tasks(self, execution_arn: str, items: list[list], concurrently: bool = 
             return item
 
     if concurrently and len(items) > 1:
-        with ThreadPoolExecutor(len(items), thread_name_prefix="sy-chunk") as pool:
-            busy = [item for item in pool.map(one, items) if item is not None]
+        try:
+            busy = execute_work_together(execution_arn, items)
+        except redis.ConnectionError:
+            busy = list(items)
     else:
         busy = [item for item in map(one, items) if item is not None]
     if busy:  # held by live processes elsewhere (or Redis was away): look again later

@@ -8,6 +8,7 @@ running it twice (a redelivery, a duplicate message) never changes the outcome.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import json
 import logging
@@ -22,7 +23,7 @@ from executor.resources import InvocationContext, ResourceFailure, find_invoker,
 
 from .store import RENEW_LUA, dumps_record, holder_is_dead, keys, notify, owner_id, sync_client
 
-__all__ = ["execute_work", "record_result", "CLAIM_TTL_MS", "DONE", "SKIPPED", "BUSY"]
+__all__ = ["execute_work", "execute_work_together", "record_result", "CLAIM_TTL_MS", "DONE", "SKIPPED", "BUSY"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,26 @@ def _call(resource: str, parameters: Any, context: InvocationContext) -> Any:
     invoker = find_invoker(resource)
     if invoker is not None and not inspect.iscoroutinefunction(invoker):
         return invoker(resource, parameters, context)  # no event loop for a plain function
-    return asyncio.run(invoke(resource, parameters, context))
+    # A coroutine runs on the process's work loop: a loop of its own per call would cost more than
+    # most invokers do.
+    return asyncio.run_coroutine_threadsafe(invoke(resource, parameters, context), _work_loop()).result()
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+
+
+def _work_loop() -> asyncio.AbstractEventLoop:
+    """The process's loop for coroutine invokers, on a thread of its own (a forked child makes its own)."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
+            # Blocking invokers of a chunk run on its threads (the inference worker's chunks are 64 wide).
+            _loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(64, thread_name_prefix="sy-work"))
+            threading.Thread(target=_loop.run_forever, name="sy-work-loop", daemon=True).start()
+        return _loop
 
 
 class _Renewer:
@@ -94,8 +114,12 @@ return redis.call('hincrby', KEYS[4], ARGV[1], 1)
 """
 
 
+def _begin_keys(arn: str, key: str) -> tuple[str, str, str, str]:
+    return keys.x(arn, "stop"), keys.x(arn, "res"), keys.run(arn, key), keys.x(arn, "starts")
+
+
 def _begin(client: redis.Redis, arn: str, key: str, holder: str) -> int:
-    keys_ = (keys.x(arn, "stop"), keys.x(arn, "res"), keys.run(arn, key), keys.x(arn, "starts"))
+    keys_ = _begin_keys(arn, key)
     started = client.eval(_BEGIN_LUA, 4, *keys_, key, holder, CLAIM_TTL_MS, "")
     if started == 0:
         current = client.get(keys.run(arn, key))
@@ -116,18 +140,9 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
     if starts == 0:
         return BUSY
     claim_key = keys.run(arn, key)
-    if starts > 1:  # a worker died running it: the driver writes the retry into the history
-        notify(client, arn, {"restart": key, "n": starts})
-        if holder_is_dead(client.get(keys.x(arn, "lock"))):
-            # That process held the execution too: let a driver host take it over now, not when
-            # the lease lapses.
-            client.zadd(keys.LEASES, {arn: 0}, xx=True)
+    _started_again(client, arn, key, starts)
     _renewer.add(client, claim_key, holder)
-    context = InvocationContext(
-        execution_arn=arn, state_name=meta.get("state_name", ""), attempt=meta.get("attempt", 0),
-        task_token=meta.get("task_token"), timeout_seconds=meta.get("timeout_seconds"),
-        heartbeat_seconds=meta.get("heartbeat_seconds"), extra={"context": meta.get("context")},
-    )
+    context = _context(arn, meta)
     try:
         try:
             record = {"ok": _call(resource, parameters, context)}
@@ -141,6 +156,90 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
         _renewer.remove(claim_key)
     _record_until_stored(client, arn, key, record, claim_key)
     return DONE
+
+
+def _context(arn: str, meta: dict) -> InvocationContext:
+    return InvocationContext(
+        execution_arn=arn, state_name=meta.get("state_name", ""), attempt=meta.get("attempt", 0),
+        task_token=meta.get("task_token"), timeout_seconds=meta.get("timeout_seconds"),
+        heartbeat_seconds=meta.get("heartbeat_seconds"), extra={"context": meta.get("context")},
+    )
+
+
+async def _outcome(resource: str, parameters: Any, context: InvocationContext) -> dict:
+    """The record of one invocation: its result, or its error."""
+    try:
+        record = {"ok": await invoke(resource, parameters, context)}
+        json.dumps(record)
+        return record
+    except ResourceFailure as exc:
+        return {"error": exc.error, "cause": exc.cause}
+    except Exception as exc:  # an invoker's own bug still ends the Task with a reason
+        log.exception("Task work %s of %s raised", context.state_name, context.execution_arn)
+        return {"error": "States.Runtime", "cause": f"{type(exc).__name__}: {exc}"}
+
+
+def execute_work_together(arn: str, items: list[list], client: redis.Redis | None = None) -> list[list]:
+    """Run work items ``[key, resource, parameters, meta]`` of one execution all at once: claimed in
+    one round trip, invoked together on the work loop (so an inference batch fills from them), and
+    recorded as they finish, those that finish together in one round trip. Returns the items a live
+    process holds (BUSY: try again later). Raises redis.ConnectionError when Redis is away before
+    any work began."""
+    client = client or sync_client()
+    holder = owner_id()
+    pipe = client.pipeline(transaction=False)
+    for key, *_ in items:
+        pipe.eval(_BEGIN_LUA, 4, *_begin_keys(arn, key), key, holder, CLAIM_TTL_MS, "")
+    busy, running = [], {}
+    for item, started in zip(items, pipe.execute()):
+        key, resource, parameters, meta = item
+        started = int(started) if started != 0 else _begin(client, arn, key, holder)
+        if started < 0:
+            continue
+        if started == 0:
+            busy.append(item)
+            continue
+        _started_again(client, arn, key, started)
+        claim_key = keys.run(arn, key)
+        _renewer.add(client, claim_key, holder)
+        future = asyncio.run_coroutine_threadsafe(_outcome(resource, parameters, _context(arn, meta)), _work_loop())
+        running[future] = (key, claim_key)
+    pending = set(running)
+    while pending:
+        done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+        finished = [(*running[f], f.result()) for f in done]
+        for _, claim_key, _ in finished:
+            _renewer.remove(claim_key)
+        _records_until_stored(client, arn, finished)
+    return busy
+
+
+def _started_again(client: redis.Redis, arn: str, key: str, starts: int) -> None:
+    if starts > 1:  # a worker died running it: the driver writes the retry into the history
+        notify(client, arn, {"restart": key, "n": starts})
+        if holder_is_dead(client.get(keys.x(arn, "lock"))):
+            # That process held the execution too: let a driver host take it over now, not when
+            # the lease lapses.
+            client.zadd(keys.LEASES, {arn: 0}, xx=True)
+
+
+def _records_until_stored(client: redis.Redis, arn: str, finished: list[tuple[str, str, dict]],
+                          limit_s: float = 600) -> None:
+    """Record ``(key, claim key, record)`` results in one round trip, retrying while Redis is away."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            pipe = client.pipeline(transaction=False)
+            for key, claim_key, record in finished:
+                pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
+                notify(pipe, arn, {"k": key, "r": record})
+                pipe.delete(claim_key)
+            pipe.execute()
+            return
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def _record_until_stored(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str,
