@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 
 from django.db.models import QuerySet
 
@@ -20,7 +21,9 @@ from designer.errors import (
     StateMachineDoesNotExist,
 )
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
+from designer.runtime import get_runtime
 from designer.sink import ended_fields, get_sink
+from executor.runtime.base import ExecutionResult
 
 __all__ = [
     "state_machine_get",
@@ -74,7 +77,10 @@ def execution_get(*, arn: str) -> Execution:
     sink = get_sink()
     if sink.ended(arn) is not None:
         sink.settle(arn)
-    return _execution(arn)
+    execution = _execution(arn)
+    if execution.status == ExecutionStatus.RUNNING and _ended_in_runtime(execution) is not None:
+        execution = _when_written(execution)
+    return execution
 
 
 def execution_current(*, arn: str) -> Execution:
@@ -83,10 +89,31 @@ def execution_current(*, arn: str) -> Execution:
     DescribeExecution sees the end as soon as it happens."""
     execution = _execution(arn)
     if execution.status == ExecutionStatus.RUNNING:
-        result = get_sink().ended(arn)
+        result = get_sink().ended(arn) or _ended_in_runtime(execution)
         if result is not None:
             for name, value in ended_fields(result).items():
                 setattr(execution, name, value)
+    return execution
+
+
+def _ended_in_runtime(execution: Execution) -> ExecutionResult | None:
+    """The end the runtime knows of (the Celery runtime: from Redis, before the worker's sink has
+    written it)."""
+    runtime = get_runtime()
+    return runtime.ended(execution.arn) if execution.runtime == runtime.name else None
+
+
+_WRITTEN_WITHIN_S = 5.0
+
+
+def _when_written(execution: Execution) -> Execution:
+    """The execution once its end is in the database (written by another process, soon after the
+    runtime knew it), or as it is after a few seconds."""
+    deadline = time.monotonic() + _WRITTEN_WITHIN_S
+    while time.monotonic() < deadline:
+        time.sleep(0.005)
+        if Execution.objects.filter(id=execution.id).exclude(status=ExecutionStatus.RUNNING).exists():
+            return _execution(execution.arn)
     return execution
 
 

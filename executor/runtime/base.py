@@ -73,6 +73,10 @@ class Runtime(Protocol):
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until the history produced so far has reached the sinks this runtime writes to."""
 
+    def ended(self, execution_arn: str) -> ExecutionResult | None:
+        """The end of an execution that has ended, known here before its sink (perhaps in another
+        process) has written it; None when it has not ended or this runtime cannot tell."""
+
     def metrics(self) -> dict[str, Any]:
         """``{"queues": {name: depth}, "workers": {node: {...}}, "executions_running": n, ...}``:
         what the runtime has waiting and running now (cheap enough to ask every second)."""

@@ -154,6 +154,13 @@ class CeleryRuntime:
     def result(self, execution_arn: str) -> ExecutionResult | None:
         return load_result(self.client.get(keys.x(execution_arn, "result")))
 
+    def ended(self, execution_arn: str) -> ExecutionResult | None:
+        """From Redis, where the driver records the end before its worker's sink writes it."""
+        try:
+            return self.result(execution_arn)
+        except redis.RedisError:
+            return None
+
     def wait(self, execution_arn: str, timeout: float) -> ExecutionResult | None:
         """Wait for the end of any execution (not only those started here); None on timeout."""
         deadline = time.monotonic() + timeout

@@ -144,6 +144,10 @@ class EmbeddedRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 
+    def ended(self, execution_arn: str) -> ExecutionResult | None:
+        """None: the sink is told of an end at once, in this process, and knows it (designer.sink)."""
+        return None
+
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every history write queued so far has reached its sink."""
         done = threading.Event()

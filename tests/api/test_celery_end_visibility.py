@@ -1,0 +1,104 @@
+"""On the Celery runtime an execution ends in a worker, whose own sink writes the end to the
+database a little later. DescribeExecution shows the end as soon as the driver has recorded it in
+Redis; GetExecutionHistory, which must show the whole history of an ended execution, waits for
+the worker's write. The driver is played here by writing its Redis record, as it does when an
+execution ends; the worker's sink by writing the end to the database."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+
+from tests.runtime.celery_support import make_app, redis_answers
+
+from .conftest import ROLE_ARN
+
+URL = os.environ.get("SWITCHYARD_TEST_API_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+pytestmark = pytest.mark.skipif(not redis_answers(URL), reason=f"no Redis answers at {URL}")
+
+DEFINITION = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+
+
+@pytest.fixture
+def celery_runtime():
+    from designer.runtime import set_runtime
+    from executor.runtime.celery_runtime import CeleryRuntime
+
+    redis.Redis.from_url(URL).flushdb()
+    runtime = CeleryRuntime(app=make_app(URL), redis_url=URL)
+    previous = set_runtime(runtime)
+    yield runtime
+    set_runtime(previous)
+    runtime.close()
+
+
+def _running_execution(sfn) -> str:
+    """An execution the Celery runtime runs, as StartExecution records it, with its first event."""
+    from django.utils import timezone
+
+    from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachine
+
+    arn = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(DEFINITION),
+                                   roleArn=ROLE_ARN)["stateMachineArn"]
+    machine = StateMachine.objects.get(arn=arn)
+    name = uuid.uuid4().hex
+    execution = Execution.objects.create(
+        arn=arn.replace(":stateMachine:", ":execution:") + f":{name}", name=name, state_machine=machine,
+        definition=machine.definition, input="{}", start_date=timezone.now(), status=ExecutionStatus.RUNNING,
+        runtime="celery")
+    HistoryEvent.objects.create(execution=execution, event_id=1, type="ExecutionStarted", timestamp=timezone.now(),
+                                details={"executionStartedEventDetails": {"input": "{}"}})
+    return execution.arn
+
+
+def _driver_records_the_end(arn: str, stop_time: float) -> None:
+    from executor.runtime.base import ExecutionResult
+    from executor.runtime.store import keys
+
+    result = ExecutionResult(status="SUCCEEDED", output='{"done":true}', stop_time=stop_time)
+    redis.Redis.from_url(URL).set(keys.x(arn, "result"), json.dumps(result.__dict__))
+
+
+def _worker_sink_writes_the_end(arn: str, stop_time: float) -> None:
+    from datetime import datetime, timezone
+
+    from designer.models import Execution, HistoryEvent
+
+    execution = Execution.objects.get(arn=arn)
+    when = datetime.fromtimestamp(stop_time, tz=timezone.utc)
+    HistoryEvent.objects.create(execution=execution, event_id=2, previous_event_id=1, type="ExecutionSucceeded",
+                                timestamp=when, details={"executionSucceededEventDetails": {"output": '{"done":true}'}})
+    Execution.objects.filter(id=execution.id).update(status="SUCCEEDED", output='{"done":true}', stop_date=when)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_describe_shows_the_end_the_driver_recorded_before_the_worker_writes_it(sfn, celery_runtime):
+    arn = _running_execution(sfn)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+
+    stop_time = time.time()
+    _driver_records_the_end(arn, stop_time)
+    described = sfn.describe_execution(executionArn=arn)
+    assert described["status"] == "SUCCEEDED"
+    assert described["output"] == '{"done":true}'
+    assert abs(described["stopDate"].timestamp() - stop_time) < 0.001
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_history_of_an_ended_execution_waits_for_the_worker_to_write_its_end(sfn, celery_runtime):
+    arn = _running_execution(sfn)
+    stop_time = time.time()
+    _driver_records_the_end(arn, stop_time)
+    writer = threading.Timer(0.3, _worker_sink_writes_the_end, args=(arn, stop_time))
+    writer.start()
+    try:
+        events = sfn.get_execution_history(executionArn=arn)["events"]
+    finally:
+        writer.join()
+    assert [e["type"] for e in events] == ["ExecutionStarted", "ExecutionSucceeded"]
