@@ -64,7 +64,7 @@ class Driver:
         self.arn = request.execution_arn
         self.host = host
         self.owner = host.owner
-        self.publish, self.revoke = host.publish, host.revoke
+        self.publish, self.revoke, self.encode = host.publish, host.revoke, host.encode
         self.sink = host.sink
         self.settings = host.settings
         self.token_for = make_token_for(secret, self.arn)
@@ -405,13 +405,17 @@ class Driver:
         self.pending, self.to_dispatch, self.new_sleeps = [], [], {}
         live = [k for k in dict.fromkeys(dispatch) if k in self.remote]
         messages = self._messages(live)
-        # A few messages go first: they are what the next step waits for. The claim of each work
-        # item makes a message sent again after a crash harmless.
-        published = bool(messages) and len(messages) <= 4
-        if published:
+        # Where the host can lay messages on the queues itself, they go first in the pipeline that
+        # records them; else a few messages go first: they are what the next step waits for. The
+        # claim of each work item makes a message sent again after a crash harmless.
+        pushed = [self.encode(*message) for message in messages] if self.encode is not None else []
+        published = bool(messages) and (bool(pushed) or len(messages) <= 4)
+        if messages and not pushed and published:
             self._publish_now(messages, live)
         try:
             pipe = self.r.pipeline(transaction=False)
+            for queue, message in pushed:
+                pipe.lpush(queue, message)
             if events:
                 pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events])
             if live:
@@ -420,7 +424,7 @@ class Driver:
                 pipe.hset(self.k["sleep"], mapping=sleeps)
             await pipe.execute()
         except _CONN_ERRORS:
-            self.pending[:0], self.to_dispatch[:0] = events, [] if published else dispatch
+            self.pending[:0], self.to_dispatch[:0] = events, [] if published and not pushed else dispatch
             self.new_sleeps.update(sleeps)
             self.reseed = True  # when Redis is back, check whether it kept what we wrote
             raise

@@ -49,11 +49,14 @@ class DriverHost:
 
     def __init__(self, *, redis_url: str, publish: Callable[[list[tuple[str, list, str]]], None],
                  revoke: Callable[[list[str]], None], sink: Any = None, settings: DriverSettings | None = None,
-                 parent_pid: int | None = None):
+                 parent_pid: int | None = None,
+                 encode: Callable[[str, list, str, str], tuple[str, str]] | None = None):
         self.url = redis_url
         self.parent_pid = parent_pid  # a pool process: leave when the worker that forked it is gone
         self.owner = owner_id()
         self.publish, self.revoke, self.sink = publish, revoke, sink
+        #: puts a Task message on its queue's Redis list in the driver's own pipeline (None: publish)
+        self.encode = encode
         self.settings = settings or DriverSettings()
         self.drivers: dict[str, Driver] = {}
         self.slots = 4  # pool processes of the live workers, read once a second for chunking work
