@@ -8,13 +8,13 @@ runtime never waits on the database.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import re
 import threading
 import time
 from datetime import datetime, timezone
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from django.db import close_old_connections, connection, transaction
@@ -385,9 +385,13 @@ def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
     return details
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 # The details are dumped with every non-ASCII character escaped, so what a database cannot store
 # (NUL, a lone surrogate) can only appear as one of these escapes: only then is it looked for.
-_JSON = json.JSONEncoder(separators=(",", ":"))
+_DETAILS_JSON = c_make_encoder(None, _not_json, encode_basestring_ascii, None, ":", ",", False, False, True)
 _ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
@@ -395,10 +399,10 @@ def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
     timestamp = event.get("timestamp")
     when = to_datetime(time.time() if timestamp is None else timestamp)
     details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
-    text = _JSON.encode(details)
+    text = "".join(_DETAILS_JSON(details, 0))
     if _ESCAPED_UNSTORABLE.search(text):  # rare: escape the payloads, or fail on other text
         details = _storable_details(event)
-        text = _JSON.encode(details)
+        text = "".join(_DETAILS_JSON(details, 0))
     event_id, previous, kind = int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"])
     return EventRow(execution_id, event_id, previous, kind, when, text,
                     {"timestamp": when.timestamp(), "type": kind, "id": event_id, "previousEventId": previous,
