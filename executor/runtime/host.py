@@ -142,8 +142,7 @@ class DriverHost:
                     for raw in [item[1], *more]:
                         self.loop.create_task(self._adopt(raw.decode()))
                     continue
-                arns = [item[1]] + (await self.r.lpop(self.wake_key, 1000) or [])
-                await self._drain(list(dict.fromkeys(a.decode() for a in arns)))
+                await self._drain([item[1].decode()], more=True)
             except _CONN_ERRORS:
                 self._redis_away()
                 await asyncio.sleep(0.5)
@@ -153,18 +152,25 @@ class DriverHost:
     def _schedule_drain(self, arns: list[str]) -> None:
         self.loop.create_task(self._drain(arns))
 
-    async def _drain(self, arns: list[str]) -> None:
-        """Hand each driver the messages in its inbox."""
+    async def _drain(self, arns: list[str], more: bool = False) -> None:
+        """Hand each driver the messages in its inbox; with ``more``, in the same round trip take the
+        other wake-ups waiting for this host, and drain those drivers next."""
         held = [a for a in arns if a in self.drivers]
-        if not held:
+        if not held and not more:
             return
         pipe = self.r.pipeline(transaction=False)
         for arn in held:
             pipe.lpop(keys.x(arn, "inbox"), 1000)
-        for arn, messages in zip(held, await pipe.execute()):
+        if more:
+            pipe.lpop(self.wake_key, 1000)
+        replies = await pipe.execute()
+        for arn, messages in zip(held, replies):
             driver = self.drivers.get(arn)
             if driver is not None and messages:
                 await driver.deliver(messages)
+        if more and replies[-1]:
+            # Those held here too: a wake-up taken after its inbox was read may be for a new message.
+            await self._drain(list(dict.fromkeys(raw.decode() for raw in replies[-1])))
 
     # -- leases: renewal, stop checks, the sweep -------------------------------------------
 
