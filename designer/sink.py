@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Max
@@ -275,8 +275,8 @@ def _child_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store_children(records: list[dict[str, Any]]) -> None:
-    """Write Distributed Map children: new ones in one insert, ends of ones already written as
-    updates, and all their events in one insert. A child whose Map Run is not stored (a sink
+    """Write Distributed Map children: new ones with one insert statement, ends of ones already
+    written as updates, and all their events with one insert statement. A child whose Map Run is not stored (a sink
     that keeps no Map Runs) is dropped."""
     merged = _merged_children(records)
     runs = {run["arn"]: run for run in MapRun.objects.filter(arn__in={r["mapRunArn"] for r in merged.values()})
@@ -298,11 +298,8 @@ def _store_children(records: list[dict[str, Any]]) -> None:
                              start_date=to_datetime(record["startDate"]), runtime=run["execution__runtime"],
                              map_run_id=run["id"], item_count=record.get("itemCount"), **_child_fields(record)))
     if new:
-        Execution.objects.bulk_create(new, batch_size=500)
-        if any(row.pk is None for row in new):  # a database that returns no ids from a bulk insert
-            ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
-        else:
-            ids.update((row.arn, row.pk) for row in new)
+        _insert_executions(new)
+        ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
     _bulk_insert([_event_row(ids[arn], event) for arn, record in merged.items() for event in record["events"]])
 
 
@@ -317,28 +314,41 @@ class EventRow(NamedTuple):
     details: dict[str, Any]
 
 
-_INSERT_ROWS = 500
-
-
 def _bulk_insert(rows: list[EventRow]) -> None:
-    """Insert the rows, a few hundred to a statement, straight through the cursor: the history is
-    most of what the product writes, and model instances would cost more than the database does.
-    A runtime that replays after a crash may resend events: the unique key makes that harmless."""
+    """Insert the rows straight through the cursor: the history is most of what the product
+    writes, and model instances would cost more than the database does. A runtime that replays
+    after a crash may resend events: the unique key makes that harmless."""
     if not rows:
         return
     ops = connection.ops
-    table = ops.quote_name(HistoryEvent._meta.db_table)
-    columns = ", ".join(ops.quote_name(name) for name in EventRow._fields)
     adapt_time, adapt_json = ops.adapt_datetimefield_value, ops.adapt_json_value
+    _insert_many(HistoryEvent._meta.db_table, EventRow._fields,
+                 [(execution_id, event_id, previous_event_id, event_type, adapt_time(timestamp),
+                   adapt_json(details, None))
+                  for execution_id, event_id, previous_event_id, event_type, timestamp, details in rows],
+                 ignore_conflicts=True)
+
+
+def _insert_executions(rows: list[Execution]) -> None:
+    """Insert new executions (Distributed Map children) with :func:`_insert_many`, for the same
+    reason as their events: each row carries the child's input."""
+    fields = [field for field in Execution._meta.concrete_fields if not field.primary_key]
+    _insert_many(Execution._meta.db_table, [field.column for field in fields],
+                 [tuple(field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields)
+                  for row in rows])
+
+
+def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+    """One single-row INSERT, run for each row (executemany). SQLite keeps a cached statement's last
+    bound values until the statement runs again, and the connection keeps up to a hundred
+    statements: an INSERT of as many rows as each batch had (one statement per length) would keep
+    the text of whole batches of history for as long as the writer lives, more with each batch
+    length a long Distributed Map brings (tens of MiB). One statement keeps one row."""
+    ops = connection.ops
+    sql = (f"INSERT INTO {ops.quote_name(table)} ({', '.join(ops.quote_name(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))}){' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}")
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _INSERT_ROWS):
-            chunk = rows[start:start + _INSERT_ROWS]
-            params: list[Any] = []
-            for execution_id, event_id, previous_event_id, event_type, timestamp, details in chunk:
-                params += (execution_id, event_id, previous_event_id, event_type, adapt_time(timestamp),
-                           adapt_json(details, None))
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
+        cursor.executemany(sql, rows)
 
 
 def _fail_loudly(item: tuple, exc: Exception) -> None:
