@@ -80,11 +80,12 @@ class _ChildLog(EventLog):
     runtime records children (``Hooks.map_child``), and only until the next report takes it, so a
     Map Run holds the events of its running children, never of the finished ones."""
 
-    __slots__ = ("keep",)
+    __slots__ = ("keep", "context")
 
-    def __init__(self, clock, keep: bool):
+    def __init__(self, clock, keep: bool, context: dict):
         super().__init__(None, clock)
         self.keep = keep
+        self.context = context  # ``$$.Execution`` and ``$$.StateMachine`` in the child: its own
 
     def add(self, event_type: str, previous: int, details: dict | None) -> int:
         if self.keep:
@@ -249,7 +250,8 @@ class MapRun:
     async def _run_child(self, index: int, value: Any, size: int, name: str, started: float, position: str,
                          held: dict) -> None:
         ex, state = self.execution, self.state
-        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None)
+        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None,
+                        context=self._child_context(name, value, started))
         input_text = dumps(value)
         first = log.add("ExecutionStarted", 0, {"input": input_text, "inputDetails": TRUNC,
                                                 "roleArn": ex.info.role_arn})
@@ -286,6 +288,15 @@ class MapRun:
         self._finished(index, size, "FAILED", value, None, error, name, started)
         if self.abort_error is None and self._over_threshold():
             self._fail(error)
+
+    def _child_context(self, name: str, value: Any, started: float) -> dict:
+        """What ``$$`` says of the execution in a child: the child execution, of the child state
+        machine (the parent's redrive count, as each redrive runs the children again that did not
+        succeed)."""
+        parent = self.execution.base_context()
+        return {"Execution": {**parent["Execution"], "Id": f"{self.child_arn_base}:{name}", "Name": name,
+                              "Input": value, "StartTime": iso_time(started)},
+                "StateMachine": {"Id": self.child_machine_arn, "Name": self.child_machine_arn.split(":")[-1]}}
 
     def _report_child(self, log: _ChildLog, name: str, size: int, status: str, input_text: str, started: float,
                       output: Any = None, error: StatesError | None = None) -> None:

@@ -173,6 +173,21 @@ def test_batched_children_count_their_items(sfn, make_state_machine):
     assert sorted(o["n"] for o in outputs) == [2, 4, 4]
 
 
+def test_the_context_object_in_a_child_names_the_child_execution(sfn, make_state_machine):
+    child = {"Who": {"Type": "Pass", "End": True, "Parameters": {
+        "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
+        "machine.$": "$$.StateMachine.Id"}}}
+    arn = make_state_machine("context", _definition(child, "Who"))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": 1}, {"n": 2}]}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
+    assert len(children) == 2
+    for c in children:
+        said = json.loads(sfn.describe_execution(executionArn=c["executionArn"])["output"])
+        assert (said["id"], said["name"], said["machine"]) == (c["executionArn"], c["name"], f"{arn}/Fan")
+        assert said["input"] == json.loads(sfn.describe_execution(executionArn=c["executionArn"])["input"])
+
+
 def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_state_machine):
     arn = make_state_machine("both", _definition(FAIL_CHILD, "Check"))
     started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": False}]}))
