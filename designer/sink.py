@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple, Sequence
 
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
@@ -205,11 +205,15 @@ class DjangoExecutionSink:
 
 def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
     """Create the Map Run with its first record's settings, or update its status and counts (its
-    settings are UpdateMapRun's from then on)."""
+    settings are UpdateMapRun's from then on). A run that had ended and runs again was redriven."""
     progress = {"status": record["status"], "item_counts": record["itemCounts"],
                 "execution_counts": record["executionCounts"],
                 "stop_date": to_datetime(record["stopDate"]) if record.get("stopDate") else None}
-    updated = MapRun.objects.filter(arn=record["mapRunArn"]).update(**progress)
+    run = MapRun.objects.filter(arn=record["mapRunArn"])
+    if record["status"] == "RUNNING":
+        run.exclude(status="RUNNING").update(redrive_count=F("redrive_count") + 1,
+                                             redrive_date=to_datetime(record["startDate"]))
+    updated = run.update(**progress)
     if not updated:
         MapRun.objects.create(arn=record["mapRunArn"], execution_id=execution_id, state_name=record["stateName"],
                               start_date=to_datetime(record["startDate"]),

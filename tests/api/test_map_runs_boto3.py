@@ -200,7 +200,8 @@ def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_s
 
 def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_state_machine):
     """Item 3 fails once; the Map fails with it. Redriven, the Map runs item 3 again (its child
-    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded."""
+    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded;
+    DescribeMapRun counts the redrive."""
     from executor.resources.lambdas import handler, unbind
 
     calls: list[int] = []
@@ -220,6 +221,8 @@ def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_s
         started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": i} for i in range(6)]}))
         assert wait_for_end(sfn, started["executionArn"])["status"] == "FAILED"
         assert calls == [0, 1, 2, 3]
+        failed = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+        assert (failed["status"], failed["redriveCount"], "redriveDate" in failed) == ("FAILED", 0, False)
         sfn.redrive_execution(executionArn=started["executionArn"])
         out = wait_for_end(sfn, started["executionArn"])
     finally:
@@ -230,6 +233,10 @@ def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_s
     children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
     assert sorted(c["status"] for c in children) == ["SUCCEEDED"] * 6
     (again,) = [c for c in children if c["redriveCount"] == 1]
+    described = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert described["startDate"] < described["redriveDate"] <= described["stopDate"]
+    assert described["itemCounts"]["succeeded"] == 6
     types = [e["type"] for e in sfn.get_execution_history(executionArn=again["executionArn"])["events"]]
     assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
     assert "ExecutionFailed" in types and "ExecutionRedriven" in types
