@@ -156,6 +156,9 @@ class MapRun:
         self.outputs: dict[int, Any] = {}
         self.entries: dict[int, tuple] = {}  # index -> (status, entry) for the ResultWriter
         self.tasks: set[asyncio.Task] = set()
+        self.running: dict[str, asyncio.Task] = {}  # child execution ARN -> its task, while it runs
+        self.stopping: dict[str, tuple] = {}  # child ARN -> (error, cause) of a StopExecution on its way
+        self.stopped_items = 0  # items of children stopped on their own: failures to the thresholds
         self.abort = asyncio.Event()
         self.abort_error: StatesError | None = None
         self.status = "RUNNING"
@@ -215,6 +218,9 @@ class MapRun:
             task = asyncio.ensure_future(self._child(index, child_input, size, name))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+            arn = f"{self.child_arn_base}:{name}"
+            self.running[arn] = task
+            task.add_done_callback(lambda _, arn=arn: self.running.pop(arn, None))
             index += 1
             if index % 64 == 0:
                 await asyncio.sleep(0)  # let started children run while the reader is read
@@ -265,10 +271,18 @@ class MapRun:
         except StatesError as exc:
             error = exc
         except asyncio.CancelledError:
-            log.add("ExecutionAborted", log.next_id - 1, {})
-            self._report_child(log, name, size, "ABORTED", input_text, started)
-            self._finished(index, size, "ABORTED", value, None, None, name, started)
-            raise
+            stop = self.stopping.pop(f"{self.child_arn_base}:{name}", None)
+            stopped = StatesError(*stop) if stop is not None else None
+            log.add("ExecutionAborted", log.next_id - 1,
+                    {k: v for k, v in zip(("error", "cause"), stop or ()) if v is not None})
+            self._report_child(log, name, size, "ABORTED", input_text, started, error=stopped)
+            self._finished(index, size, "ABORTED", value, None, stopped, name, started)
+            if stopped is None:  # the Map itself ends
+                raise
+            self.stopped_items += size  # stopped on its own: its Map goes on, as after a failure
+            if self.abort_error is None and self._over_threshold():
+                self._fail(None)
+            return
         finally:
             self.limit.release()
         checkpoint = ex.hooks.on_checkpoint
@@ -342,10 +356,20 @@ class MapRun:
 
     # -- tolerated failures ------------------------------------------------------------
 
+    def stop_child(self, child_arn: str, error: str | None, cause: str | None) -> bool:
+        """Stop one running child (StopExecution of it); False when it is not running here."""
+        task = self.running.get(child_arn)
+        if task is None or task.done() or child_arn in self.stopping:
+            return task is not None
+        self.stopping[child_arn] = (error, cause)
+        task.cancel()
+        return True
+
     def _over_threshold(self) -> bool:
-        """Whether the failed items pass a threshold. A percentage is judged once the number of items
-        is known (an array at once, a reader when it is read to its end)."""
-        failed, count, pct = self.items.failed, self.tolerated_count, self.tolerated_pct
+        """Whether the failed items (with those of children stopped on their own) pass a threshold. A
+        percentage is judged once the number of items is known (an array at once, a reader when it is
+        read to its end)."""
+        failed, count, pct = self.items.failed + self.stopped_items, self.tolerated_count, self.tolerated_pct
         if count is None and pct is None:
             return failed > 0
         if count is not None and failed > count:
@@ -353,7 +377,7 @@ class MapRun:
         return pct is not None and bool(self.total) and failed * 100.0 / self.total > pct
 
     def _check_threshold(self) -> None:
-        if self.abort_error is None and self.items.failed and self._over_threshold():
+        if self.abort_error is None and (self.items.failed or self.stopped_items) and self._over_threshold():
             self._fail(None)
 
     def _fail(self, child_error: StatesError | None) -> None:
