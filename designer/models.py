@@ -191,6 +191,9 @@ class MapRun(models.Model):
     tolerated_failure_count = models.PositiveBigIntegerField(default=0)
     item_counts = models.JSONField(default=dict)
     execution_counts = models.JSONField(default=dict)
+    # How many times the run ran again after it ended (a redrive of its execution), and when last.
+    redrive_count = models.PositiveIntegerField(default=0)
+    redrive_date = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]

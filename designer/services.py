@@ -30,6 +30,7 @@ from designer.models import (
     Execution,
     ExecutionStatus,
     HistoryEvent,
+    MapRun,
     StateMachine,
     StateMachineAlias,
     StateMachineType,
@@ -403,7 +404,11 @@ def execution_stop(*, execution: Execution, error: str | None = None, cause: str
     held = False
     runtime = get_runtime()
     try:
-        held = runtime.stop_execution(execution.arn, error, cause)
+        if execution.map_run_id is not None:  # a Distributed Map's child: its parent's runtime holds it
+            parent = MapRun.objects.filter(id=execution.map_run_id).values_list("execution__arn", flat=True).get()
+            held = runtime.stop_map_child(parent, execution.arn, error, cause)
+        else:
+            held = runtime.stop_execution(execution.arn, error, cause)
     except Exception:
         logger.exception("The runtime failed to stop %s", execution.arn)
     deadline = time.monotonic() + _STOP_WAIT_S

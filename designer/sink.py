@@ -13,12 +13,13 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun
@@ -207,11 +208,15 @@ class DjangoExecutionSink:
 
 def _store_map_run(execution_id: int, record: dict[str, Any]) -> None:
     """Create the Map Run with its first record's settings, or update its status and counts (its
-    settings are UpdateMapRun's from then on)."""
+    settings are UpdateMapRun's from then on). A run that had ended and runs again was redriven."""
     progress = {"status": record["status"], "item_counts": record["itemCounts"],
                 "execution_counts": record["executionCounts"],
                 "stop_date": to_datetime(record["stopDate"]) if record.get("stopDate") else None}
-    updated = MapRun.objects.filter(arn=record["mapRunArn"]).update(**progress)
+    run = MapRun.objects.filter(arn=record["mapRunArn"])
+    if record["status"] == "RUNNING":
+        run.exclude(status="RUNNING").update(redrive_count=F("redrive_count") + 1,
+                                             redrive_date=to_datetime(record["startDate"]))
+    updated = run.update(**progress)
     if not updated:
         MapRun.objects.create(arn=record["mapRunArn"], execution_id=execution_id, state_name=record["stateName"],
                               start_date=to_datetime(record["startDate"]),
@@ -277,8 +282,8 @@ def _child_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store_children(records: list[dict[str, Any]]) -> None:
-    """Write Distributed Map children: new ones in one insert, ends of ones already written as
-    updates, and all their events in one insert. A child whose Map Run is not stored (a sink
+    """Write Distributed Map children: new ones with one insert statement, ends of ones already
+    written as updates, and all their events with one insert statement. A child whose Map Run is not stored (a sink
     that keeps no Map Runs) is dropped."""
     merged = _merged_children(records)
     runs = {run["arn"]: run for run in MapRun.objects.filter(arn__in={r["mapRunArn"] for r in merged.values()})
@@ -300,11 +305,8 @@ def _store_children(records: list[dict[str, Any]]) -> None:
                              start_date=to_datetime(record["startDate"]), runtime=run["execution__runtime"],
                              map_run_id=run["id"], item_count=record.get("itemCount"), **_child_fields(record)))
     if new:
-        Execution.objects.bulk_create(new, batch_size=500)
-        if any(row.pk is None for row in new):  # a database that returns no ids from a bulk insert
-            ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
-        else:
-            ids.update((row.arn, row.pk) for row in new)
+        _insert_executions(new)
+        ids.update(Execution.objects.filter(arn__in=[row.arn for row in new]).values_list("arn", "id"))
     _bulk_insert([_event_row(ids[arn], event) for arn, record in merged.items() for event in record["events"]])
 
 
@@ -321,7 +323,6 @@ class EventRow(NamedTuple):
 
 
 _COLUMNS = ("execution_id", "event_id", "previous_event_id", "type", "timestamp", "details")
-_INSERT_ROWS = 500
 
 
 def _bulk_insert(rows: list[EventRow]) -> None:
@@ -334,26 +335,39 @@ def _bulk_insert(rows: list[EventRow]) -> None:
     ops = connection.ops
     table = ops.quote_name(HistoryEvent._meta.db_table)
     columns = ", ".join(ops.quote_name(name) for name in _COLUMNS)
-    if connection.vendor == "sqlite":
-        # One prepared statement for every row (sqlite3's executemany), the time as the text Django
-        # stores for a datetime: naive UTC.
-        connection.ensure_connection()
-        connection.connection.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(r.execution_id, r.event_id, r.previous_event_id, r.type,
-              r.timestamp.replace(tzinfo=None).isoformat(" "), r.details)
-             for r in rows])
-        return
-    adapt_time = ops.adapt_datetimefield_value
+    if connection.vendor == "sqlite":  # the time as the text Django stores for a datetime: naive UTC
+        details, values = "%s", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
+                                  r.timestamp.replace(tzinfo=None).isoformat(" "), r.details) for r in rows]
+    else:
+        adapt_time = ops.adapt_datetimefield_value
+        details, values = "%s::jsonb", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
+                                         adapt_time(r.timestamp), r.details) for r in rows]
+    # One single-row statement run for every row (executemany; see _insert_many).
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _INSERT_ROWS):
-            chunk = rows[start:start + _INSERT_ROWS]
-            params: list[Any] = []
-            for r in chunk:
-                params += (r.execution_id, r.event_id, r.previous_event_id, r.type,
-                           adapt_time(r.timestamp), r.details)
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb)"] * len(chunk))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING", params)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, {details}) "
+                           "ON CONFLICT DO NOTHING", values)
+
+
+def _insert_executions(rows: list[Execution]) -> None:
+    """Insert new executions (Distributed Map children) with :func:`_insert_many`, for the same
+    reason as their events: each row carries the child's input."""
+    fields = [field for field in Execution._meta.concrete_fields if not field.primary_key]
+    _insert_many(Execution._meta.db_table, [field.column for field in fields],
+                 [tuple(field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields)
+                  for row in rows])
+
+
+def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+    """One single-row INSERT, run for each row (executemany). SQLite keeps a cached statement's last
+    bound values until the statement runs again, and the connection keeps up to a hundred
+    statements: an INSERT of as many rows as each batch had (one statement per length) would keep
+    the text of whole batches of history for as long as the writer lives, more with each batch
+    length a long Distributed Map brings (tens of MiB). One statement keeps one row."""
+    ops = connection.ops
+    sql = (f"INSERT INTO {ops.quote_name(table)} ({', '.join(ops.quote_name(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))}){' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _fail_loudly(item: tuple, exc: Exception) -> None:

@@ -39,9 +39,11 @@ def describe_map_run(params: dict[str, Any]) -> dict[str, Any]:
             "toleratedFailurePercentage": run.tolerated_failure_percentage,
             "toleratedFailureCount": run.tolerated_failure_count,
             "itemCounts": _counts(run.item_counts), "executionCounts": _counts(run.execution_counts),
-            "redriveCount": 0}
+            "redriveCount": run.redrive_count}
     if run.stop_date is not None:
         body["stopDate"] = run.stop_date
+    if run.redrive_date is not None:
+        body["redriveDate"] = run.redrive_date
     return body
 
 

@@ -57,6 +57,7 @@ class DistributedMixin:
         run = MapRun(self, state, run_arn, max_concurrency, tolerated, None if reader else length,
                       path=f"{frame.path}/{state.name}@{scope.visit}:{scope.retry_count}")
         error: StatesError | None = None
+        self.map_runs[run_arn] = run
         try:
             source = items if reader is None else self._read_items(reader, request, max_items)
             await run.run(self._child_inputs(state, source, effective, scope, batching), blocking=reader is not None)
@@ -67,6 +68,8 @@ class DistributedMixin:
             if self.hooks.map_run is not None:
                 asyncio.get_running_loop().run_in_executor(None, self.hooks.map_run, run.record())
             raise
+        finally:
+            self.map_runs.pop(run_arn, None)
         output = None
         if writer is not None and (error is None or error.error == STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD):
             try:
@@ -84,6 +87,12 @@ class DistributedMixin:
         if writer is not None:
             return output
         return [run.outputs.get(i) for i in range(run.children.total)]
+
+    def stop_map_child(self, child_arn: str, error: str | None, cause: str | None) -> bool:
+        """StopExecution of a Distributed Map's running child: it ends ABORTED, and its Map goes on
+        as after a failed child (within the tolerated failures, or failing). False when no running
+        Map Run of this execution has that child running. Call on the execution's loop."""
+        return any(run.stop_child(child_arn, error, cause) for run in list(self.map_runs.values()))
 
     # -- settings evaluated when the state starts --------------------------------------------
 

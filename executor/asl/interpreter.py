@@ -55,6 +55,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         self.hooks = hooks
         self.log = EventLog(hooks.on_event, hooks.now, start_id=info.resume_after + 1)
         self._base_context = None
+        self.map_runs: dict[str, Any] = {}  # the Distributed Map runs now running, by Map Run ARN
 
     # -- the context object ----------------------------------------------------
 

@@ -80,11 +80,12 @@ class _ChildLog(EventLog):
     runtime records children (``Hooks.map_child``), and only until the next report takes it, so a
     Map Run holds the events of its running children, never of the finished ones."""
 
-    __slots__ = ("keep",)
+    __slots__ = ("keep", "context")
 
-    def __init__(self, clock, keep: bool):
+    def __init__(self, clock, keep: bool, context: dict):
         super().__init__(None, clock)
         self.keep = keep
+        self.context = context  # ``$$.Execution`` and ``$$.StateMachine`` in the child: its own
 
     def add(self, event_type: str, previous: int, details: dict | None) -> int:
         if self.keep:
@@ -155,6 +156,9 @@ class MapRun:
         self.outputs: dict[int, Any] = {}
         self.entries: dict[int, tuple] = {}  # index -> (status, entry) for the ResultWriter
         self.tasks: set[asyncio.Task] = set()
+        self.running: dict[str, asyncio.Task] = {}  # child execution ARN -> its task, while it runs
+        self.stopping: dict[str, tuple] = {}  # child ARN -> (error, cause) of a StopExecution on its way
+        self.stopped_items = 0  # items of children stopped on their own: failures to the thresholds
         self.abort = asyncio.Event()
         self.abort_error: StatesError | None = None
         self.status = "RUNNING"
@@ -214,6 +218,9 @@ class MapRun:
             task = asyncio.ensure_future(self._child(index, child_input, size, name))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+            arn = f"{self.child_arn_base}:{name}"
+            self.running[arn] = task
+            task.add_done_callback(lambda _, arn=arn: self.running.pop(arn, None))
             index += 1
             if index % 64 == 0:
                 await asyncio.sleep(0)  # let started children run while the reader is read
@@ -249,7 +256,8 @@ class MapRun:
     async def _run_child(self, index: int, value: Any, size: int, name: str, started: float, position: str,
                          held: dict) -> None:
         ex, state = self.execution, self.state
-        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None)
+        log = _ChildLog(ex.hooks.now, keep=ex.hooks.map_child is not None,
+                        context=self._child_context(name, value, started))
         input_text = dumps(value)
         first = log.add("ExecutionStarted", 0, {"input": input_text, "inputDetails": TRUNC,
                                                 "roleArn": ex.info.role_arn})
@@ -263,10 +271,18 @@ class MapRun:
         except StatesError as exc:
             error = exc
         except asyncio.CancelledError:
-            log.add("ExecutionAborted", log.next_id - 1, {})
-            self._report_child(log, name, size, "ABORTED", input_text, started)
-            self._finished(index, size, "ABORTED", value, None, None, name, started)
-            raise
+            stop = self.stopping.pop(f"{self.child_arn_base}:{name}", None)
+            stopped = StatesError(*stop) if stop is not None else None
+            log.add("ExecutionAborted", log.next_id - 1,
+                    {k: v for k, v in zip(("error", "cause"), stop or ()) if v is not None})
+            self._report_child(log, name, size, "ABORTED", input_text, started, error=stopped)
+            self._finished(index, size, "ABORTED", value, None, stopped, name, started)
+            if stopped is None:  # the Map itself ends
+                raise
+            self.stopped_items += size  # stopped on its own: its Map goes on, as after a failure
+            if self.abort_error is None and self._over_threshold():
+                self._fail(None)
+            return
         finally:
             self.limit.release()
         checkpoint = ex.hooks.on_checkpoint
@@ -286,6 +302,15 @@ class MapRun:
         self._finished(index, size, "FAILED", value, None, error, name, started)
         if self.abort_error is None and self._over_threshold():
             self._fail(error)
+
+    def _child_context(self, name: str, value: Any, started: float) -> dict:
+        """What ``$$`` says of the execution in a child: the child execution, of the child state
+        machine (the parent's redrive count, as each redrive runs the children again that did not
+        succeed)."""
+        parent = self.execution.base_context()
+        return {"Execution": {**parent["Execution"], "Id": f"{self.child_arn_base}:{name}", "Name": name,
+                              "Input": value, "StartTime": iso_time(started)},
+                "StateMachine": {"Id": self.child_machine_arn, "Name": self.child_machine_arn.split(":")[-1]}}
 
     def _report_child(self, log: _ChildLog, name: str, size: int, status: str, input_text: str, started: float,
                       output: Any = None, error: StatesError | None = None) -> None:
@@ -331,10 +356,20 @@ class MapRun:
 
     # -- tolerated failures ------------------------------------------------------------
 
+    def stop_child(self, child_arn: str, error: str | None, cause: str | None) -> bool:
+        """Stop one running child (StopExecution of it); False when it is not running here."""
+        task = self.running.get(child_arn)
+        if task is None or task.done() or child_arn in self.stopping:
+            return task is not None
+        self.stopping[child_arn] = (error, cause)
+        task.cancel()
+        return True
+
     def _over_threshold(self) -> bool:
-        """Whether the failed items pass a threshold. A percentage is judged once the number of items
-        is known (an array at once, a reader when it is read to its end)."""
-        failed, count, pct = self.items.failed, self.tolerated_count, self.tolerated_pct
+        """Whether the failed items (with those of children stopped on their own) pass a threshold. A
+        percentage is judged once the number of items is known (an array at once, a reader when it is
+        read to its end)."""
+        failed, count, pct = self.items.failed + self.stopped_items, self.tolerated_count, self.tolerated_pct
         if count is None and pct is None:
             return failed > 0
         if count is not None and failed > count:
@@ -342,7 +377,7 @@ class MapRun:
         return pct is not None and bool(self.total) and failed * 100.0 / self.total > pct
 
     def _check_threshold(self) -> None:
-        if self.abort_error is None and self.items.failed and self._over_threshold():
+        if self.abort_error is None and (self.items.failed or self.stopped_items) and self._over_threshold():
             self._fail(None)
 
     def _fail(self, child_error: StatesError | None) -> None:

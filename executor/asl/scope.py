@@ -220,6 +220,9 @@ class Scope:
     def context(self) -> dict:
         if self._context is None:
             ctx = self.execution.base_context()
+            child = getattr(self.frame.log, "context", None)  # a Distributed Map's child execution
+            if child is not None:
+                ctx.update(child)
             ctx["State"] = {"Name": self.state_name, "EnteredTime": iso_time(self.entered)}
             if self.counts_retries:  # AWS gives RetryCount to the states that can retry
                 ctx["State"]["RetryCount"] = self.retry_count

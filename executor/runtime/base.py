@@ -70,6 +70,10 @@ class Runtime(Protocol):
     def stop_execution(self, execution_arn: str, error: str | None, cause: str | None) -> bool:
         """Abort a running execution; False when this runtime does not hold it."""
 
+    def stop_map_child(self, execution_arn: str, child_arn: str, error: str | None, cause: str | None) -> bool:
+        """Abort ``child_arn``, a running child of a Distributed Map of ``execution_arn``; False when
+        this runtime does not hold that execution (or, where it can tell at once, that child)."""
+
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until the history produced so far has reached the sinks this runtime writes to."""
 

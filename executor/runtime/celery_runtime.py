@@ -149,6 +149,15 @@ class CeleryRuntime:
         pipe.execute()
         return True
 
+    def stop_map_child(self, execution_arn: str, child_arn: str, error: str | None, cause: str | None) -> bool:
+        """Ask the parent's driver to abort one child of its Distributed Map; False when the parent
+        does not run."""
+        req, result = self.client.mget(keys.x(execution_arn, "req"), keys.x(execution_arn, "result"))
+        if req is None or result is not None:
+            return False
+        notify(self.client, execution_arn, {"stop_child": child_arn, "error": error, "cause": cause})
+        return True
+
     # -- reading the Redis record -----------------------------------------------------------
 
     def result(self, execution_arn: str) -> ExecutionResult | None:

@@ -572,6 +572,8 @@ class Driver:
                 self._restarted(message["restart"], message.get("n", 2))
             elif "stop" in message:
                 await self._check_stop()
+            elif "stop_child" in message and getattr(self, "execution", None) is not None:
+                self.execution.stop_map_child(message["stop_child"], message.get("error"), message.get("cause"))
         if done:
             await self._fetch_results(done)
 

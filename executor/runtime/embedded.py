@@ -141,6 +141,17 @@ class EmbeddedRuntime:
         self._loop.call_soon_threadsafe(self._abort, execution_arn, error, cause)
         return True
 
+    def stop_map_child(self, execution_arn: str, child_arn: str, error: str | None, cause: str | None) -> bool:
+        running = self._running.get(execution_arn)
+        if running is None or running.execution is None:
+            return False
+        execution = running.execution
+
+        async def stop() -> bool:
+            return execution.stop_map_child(child_arn, error, cause)
+
+        return asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
+
     def is_running(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 

@@ -173,6 +173,62 @@ def test_batched_children_count_their_items(sfn, make_state_machine):
     assert sorted(o["n"] for o in outputs) == [2, 4, 4]
 
 
+def test_the_context_object_in_a_child_names_the_child_execution(sfn, make_state_machine):
+    child = {"Who": {"Type": "Pass", "End": True, "Parameters": {
+        "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
+        "machine.$": "$$.StateMachine.Id"}}}
+    arn = make_state_machine("context", _definition(child, "Who"))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": 1}, {"n": 2}]}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
+    assert len(children) == 2
+    for c in children:
+        said = json.loads(sfn.describe_execution(executionArn=c["executionArn"])["output"])
+        assert (said["id"], said["name"], said["machine"]) == (c["executionArn"], c["name"], f"{arn}/Fan")
+        assert said["input"] == json.loads(sfn.describe_execution(executionArn=c["executionArn"])["input"])
+
+
+def _running_child(sfn, execution_arn: str, timeout: float = 10.0) -> dict:
+    run_arn = _first_map_run(sfn, execution_arn)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = _children(sfn, run_arn, statusFilter="RUNNING")
+        if running:
+            return running[0]
+        time.sleep(0.05)
+    raise AssertionError("no child was listed RUNNING")
+
+
+def test_stop_execution_of_a_child_aborts_it_and_its_map_goes_on_within_the_tolerated_failures(
+        sfn, make_state_machine):
+    arn = make_state_machine("stop-child", _definition(WAIT_CHILD, "Nap", ToleratedFailureCount=1))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"s": 0}, {"s": 60}, {"s": 0}]}))
+    child = _running_child(sfn, started["executionArn"])
+    stopped = sfn.stop_execution(executionArn=child["executionArn"], error="Operator.Stop", cause="not needed")
+    assert "stopDate" in stopped
+    described = sfn.describe_execution(executionArn=child["executionArn"])
+    assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Operator.Stop", "not needed")
+    events = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
+    assert events[-1]["type"] == "ExecutionAborted"
+    assert events[-1]["executionAbortedEventDetails"] == {"error": "Operator.Stop", "cause": "not needed"}
+    out = wait_for_end(sfn, started["executionArn"], timeout=20)
+    assert out["status"] == "SUCCEEDED"
+    assert json.loads(out["output"]) == [{"s": 0}, None, {"s": 0}]
+    run = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+    counts = run["executionCounts"]
+    assert (counts["succeeded"], counts["aborted"], counts["running"]) == (2, 1, 0)
+
+
+def test_stopping_a_child_of_a_map_that_tolerates_no_failure_fails_the_map(sfn, make_state_machine):
+    arn = make_state_machine("stop-child-fails", _definition(WAIT_CHILD, "Nap"))
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"s": 60}]}))
+    child = _running_child(sfn, started["executionArn"])
+    sfn.stop_execution(executionArn=child["executionArn"])
+    out = wait_for_end(sfn, started["executionArn"], timeout=20)
+    assert (out["status"], out["error"]) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    assert sfn.describe_execution(executionArn=child["executionArn"])["status"] == "ABORTED"
+
+
 def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_state_machine):
     arn = make_state_machine("both", _definition(FAIL_CHILD, "Check"))
     started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"bad": False}]}))
@@ -185,7 +241,8 @@ def test_list_executions_takes_a_map_run_or_a_state_machine_not_both(sfn, make_s
 
 def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_state_machine):
     """Item 3 fails once; the Map fails with it. Redriven, the Map runs item 3 again (its child
-    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded."""
+    history gains ExecutionRedriven) and the items not run yet, never the three that succeeded;
+    DescribeMapRun counts the redrive."""
     from executor.resources.lambdas import handler, unbind
 
     calls: list[int] = []
@@ -205,6 +262,8 @@ def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_s
         started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"xs": [{"n": i} for i in range(6)]}))
         assert wait_for_end(sfn, started["executionArn"])["status"] == "FAILED"
         assert calls == [0, 1, 2, 3]
+        failed = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+        assert (failed["status"], failed["redriveCount"], "redriveDate" in failed) == ("FAILED", 0, False)
         sfn.redrive_execution(executionArn=started["executionArn"])
         out = wait_for_end(sfn, started["executionArn"])
     finally:
@@ -215,6 +274,10 @@ def test_a_redrive_runs_again_only_the_children_that_did_not_succeed(sfn, make_s
     children = _children(sfn, _first_map_run(sfn, started["executionArn"]))
     assert sorted(c["status"] for c in children) == ["SUCCEEDED"] * 6
     (again,) = [c for c in children if c["redriveCount"] == 1]
+    described = sfn.describe_map_run(mapRunArn=_first_map_run(sfn, started["executionArn"]))
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    assert described["startDate"] < described["redriveDate"] <= described["stopDate"]
+    assert described["itemCounts"]["succeeded"] == 6
     types = [e["type"] for e in sfn.get_execution_history(executionArn=again["executionArn"])["events"]]
     assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
     assert "ExecutionFailed" in types and "ExecutionRedriven" in types

@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from designer.models import Execution, ExecutionStatus, StateMachine
-from designer.sink import DjangoExecutionSink
+from designer.models import Execution, ExecutionStatus, MapRun, StateMachine
+from designer.sink import DjangoExecutionSink, _store_children
 from executor.runtime.base import ExecutionResult
 from tests.api.conftest import pass_definition
 
@@ -55,6 +56,37 @@ def test_a_resent_event_is_stored_once(execution):
     sink.append_events(execution.arn, [_event(1), _event(2)])
     assert sink.flush(timeout=10)
     assert list(execution.events.values_list("event_id", flat=True)) == [1, 2]
+
+
+def _child(run: MapRun, n: int, status: str = "RUNNING") -> dict:
+    return {"mapRunArn": run.arn, "executionArn": f"{run.arn}:child-{n}", "name": f"child-{n}",
+            "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:s/Map", "status": status,
+            "input": '{"Items": [1, 2]}', "itemCount": 2, "startDate": time.time(), "stopDate": None,
+            "events": [{"id": 1, "previousEventId": 0, "timestamp": time.time(), "type": "ExecutionStarted",
+                        "executionStartedEventDetails": {"input": '{"Items": [1, 2]}'}}]}
+
+
+def test_children_and_their_events_of_any_batch_length_are_written_with_one_statement_each(execution):
+    """SQLite keeps a cached statement's last bound values: one INSERT per batch length would keep
+    whole batches of children's inputs and events for the life of the writer's connection."""
+    run = MapRun.objects.create(arn="arn:aws:states:us-east-1:123456789012:mapRun:s/Map:1", execution=execution,
+                                state_name="Map", start_date=timezone.now())
+    inserts: set[str] = set()
+
+    def seen(execute, sql, params, many, context):
+        if sql.startswith("INSERT"):
+            inserts.add(sql)
+        return execute(sql, params, many, context)
+
+    first = 0
+    with connection.execute_wrapper(seen):
+        for length in (1, 7, 3, 40):
+            _store_children([_child(run, n) for n in range(first, first + length)])
+            first += length
+    assert len(inserts) == 2  # one for the children, one for their events
+    children = Execution.objects.filter(map_run=run)
+    assert children.count() == first
+    assert all(child.events.count() == 1 and child.input == '{"Items": [1, 2]}' for child in children)
 
 
 def test_a_late_result_never_overwrites_an_aborted_execution(execution):

@@ -73,5 +73,5 @@ def test_an_item_that_fails_fails_only_its_own_iteration(product):
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output[7]["error"].startswith("SageMaker"), output[7]
-    assert [o for i, o in enumerate(output) if i != 7] == [{"length": len(it["body"]["inputs"])} for i, it in enumerate(items)
-                                                          if i != 7]
+    expected = [{"length": len(item["body"]["inputs"])} for i, item in enumerate(items) if i != 7]
+    assert [o for i, o in enumerate(output) if i != 7] == expected

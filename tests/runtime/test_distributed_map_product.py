@@ -82,3 +82,30 @@ def test_children_run_on_the_workers_are_listed_by_their_map_run_with_their_own_
     parent = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
     assert "MapRunStarted" in parent and "MapRunSucceeded" in parent
     assert not any(t.startswith(("LambdaFunction", "ChoiceState", "FailState")) for t in parent)
+
+
+def test_stop_execution_of_a_child_reaches_the_driver_that_runs_its_map(product):
+    """The child runs on a state worker's driver, not in the server: StopExecution goes to that
+    driver, the child ends ABORTED with its own history, and its Map goes on (one failure tolerated)."""
+    sfn = product.sfn()
+    naps = {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "Label": "Fan", "End": True, "ItemsPath": "$.xs", "ToleratedFailureCount": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Nap",
+                          "States": {"Nap": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}}}}}
+    machine = sfn.create_state_machine(name=f"naps-{uuid.uuid4().hex[:6]}", definition=json.dumps(naps),
+                                       roleArn=ROLE_ARN)["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"xs": [{"s": 0}, {"s": 120}]}))["executionArn"]
+    deadline = time.monotonic() + 30
+    running: list = []
+    while not running and time.monotonic() < deadline:
+        runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        if runs:
+            running = sfn.list_executions(mapRunArn=runs[0]["mapRunArn"], statusFilter="RUNNING")["executions"]
+        time.sleep(0.1)
+    assert running, "no child was listed RUNNING"
+    sfn.stop_execution(executionArn=running[0]["executionArn"], error="Operator.Stop")
+    described = sfn.describe_execution(executionArn=running[0]["executionArn"])
+    assert (described["status"], described["error"]) == ("ABORTED", "Operator.Stop")
+    assert _wait(sfn, arn, timeout=30)["status"] == "SUCCEEDED"
+    events = sfn.get_execution_history(executionArn=running[0]["executionArn"])["events"]
+    assert [e["type"] for e in events][-1] == "ExecutionAborted"
