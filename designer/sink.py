@@ -332,20 +332,15 @@ def _bulk_insert(rows: list[EventRow]) -> None:
     that harmless."""
     if not rows:
         return
-    ops = connection.ops
-    table = ops.quote_name(HistoryEvent._meta.db_table)
-    columns = ", ".join(ops.quote_name(name) for name in _COLUMNS)
     if connection.vendor == "sqlite":  # the time as the text Django stores for a datetime: naive UTC
         details, values = "%s", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
                                   r.timestamp.replace(tzinfo=None).isoformat(" "), r.details) for r in rows]
     else:
-        adapt_time = ops.adapt_datetimefield_value
+        adapt_time = connection.ops.adapt_datetimefield_value
         details, values = "%s::jsonb", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
                                          adapt_time(r.timestamp), r.details) for r in rows]
-    # One single-row statement run for every row (executemany; see _insert_many).
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, {details}) "
-                           "ON CONFLICT DO NOTHING", values)
+    _insert_many(HistoryEvent._meta.db_table, _COLUMNS, values, ignore_conflicts=True,
+                 placeholders=["%s"] * (len(_COLUMNS) - 1) + [details])
 
 
 def _insert_executions(rows: list[Execution]) -> None:
@@ -357,15 +352,18 @@ def _insert_executions(rows: list[Execution]) -> None:
                   for row in rows])
 
 
-def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], *, ignore_conflicts: bool = False,
+                 placeholders: Sequence[str] | None = None) -> None:
     """One single-row INSERT, run for each row (executemany). SQLite keeps a cached statement's last
     bound values until the statement runs again, and the connection keeps up to a hundred
     statements: an INSERT of as many rows as each batch had (one statement per length) would keep
     the text of whole batches of history for as long as the writer lives, more with each batch
-    length a long Distributed Map brings (tens of MiB). One statement keeps one row."""
+    length a long Distributed Map brings (tens of MiB). One statement keeps one row. ``placeholders``
+    (default ``%s`` each) may cast a value, as ``%s::jsonb``."""
     ops = connection.ops
+    marks = ", ".join(placeholders or ["%s"] * len(columns))
     sql = (f"INSERT INTO {ops.quote_name(table)} ({', '.join(ops.quote_name(c) for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))}){' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}")
+           f"VALUES ({marks}){' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}")
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -409,8 +409,8 @@ class Driver:
         # records them; else a few messages go first: they are what the next step waits for. The
         # claim of each work item makes a message sent again after a crash harmless.
         pushed = [self.encode(*message) for message in messages] if self.encode is not None else []
-        published = bool(messages) and (bool(pushed) or len(messages) <= 4)
-        if messages and not pushed and published:
+        published = bool(messages) and not pushed and len(messages) <= 4
+        if published:
             self._publish_now(messages, live)
         try:
             pipe = self.r.pipeline(transaction=False)
@@ -424,12 +424,12 @@ class Driver:
                 pipe.hset(self.k["sleep"], mapping=sleeps)
             await pipe.execute()
         except _CONN_ERRORS:
-            self.pending[:0], self.to_dispatch[:0] = events, [] if published and not pushed else dispatch
+            self.pending[:0], self.to_dispatch[:0] = events, [] if published else dispatch
             self.new_sleeps.update(sleeps)
             self.reseed = True  # when Redis is back, check whether it kept what we wrote
             raise
         self._to_sink(events)
-        if messages and not published:
+        if messages and not (published or pushed):
             try:
                 await self.loop.run_in_executor(None, self.publish, messages)
             except Exception:

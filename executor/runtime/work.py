@@ -34,11 +34,15 @@ DONE, SKIPPED, BUSY = "done", "skipped", "busy"
 def record_result(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str | None = None) -> bool:
     """Record ``record`` for ``key`` unless one is there, and wake the driver; True if recorded."""
     pipe = client.pipeline(transaction=False)
+    _queue_record(pipe, arn, key, record, claim_key)
+    return bool(pipe.execute()[0])
+
+
+def _queue_record(pipe: Any, arn: str, key: str, record: dict, claim_key: str | None) -> None:
     pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
     notify(pipe, arn, {"k": key, "r": record})
     if claim_key is not None:
         pipe.delete(claim_key)
-    return bool(pipe.execute()[0])
 
 
 def _call(resource: str, parameters: Any, context: InvocationContext) -> Any:
@@ -147,14 +151,11 @@ def execute_work(arn: str, key: str, resource: str, parameters: Any, meta: dict,
         try:
             record = {"ok": _call(resource, parameters, context)}
             json.dumps(record)
-        except ResourceFailure as exc:
-            record = {"error": exc.error, "cause": exc.cause}
-        except Exception as exc:  # an invoker's own bug still ends the Task with a reason
-            log.exception("Task work %s of %s raised", key, arn)
-            record = {"error": "States.Runtime", "cause": f"{type(exc).__name__}: {exc}"}
+        except Exception as exc:
+            record = _failure(exc, key, arn)
     finally:
         _renewer.remove(claim_key)
-    _record_until_stored(client, arn, key, record, claim_key)
+    _records_until_stored(client, arn, [(key, claim_key, record)])
     return DONE
 
 
@@ -166,17 +167,23 @@ def _context(arn: str, meta: dict) -> InvocationContext:
     )
 
 
-async def _outcome(resource: str, parameters: Any, context: InvocationContext) -> dict:
+def _failure(exc: Exception, key: str, arn: str) -> dict:
+    """The record of work that raised: the resource's error, or (an invoker's own bug) States.Runtime
+    with a reason."""
+    if isinstance(exc, ResourceFailure):
+        return {"error": exc.error, "cause": exc.cause}
+    log.error("Task work %s of %s raised", key, arn, exc_info=exc)
+    return {"error": "States.Runtime", "cause": f"{type(exc).__name__}: {exc}"}
+
+
+async def _outcome(key: str, resource: str, parameters: Any, context: InvocationContext) -> dict:
     """The record of one invocation: its result, or its error."""
     try:
         record = {"ok": await invoke(resource, parameters, context)}
         json.dumps(record)
         return record
-    except ResourceFailure as exc:
-        return {"error": exc.error, "cause": exc.cause}
-    except Exception as exc:  # an invoker's own bug still ends the Task with a reason
-        log.exception("Task work %s of %s raised", context.state_name, context.execution_arn)
-        return {"error": "States.Runtime", "cause": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:
+        return _failure(exc, key, context.execution_arn)
 
 
 def execute_work_together(arn: str, items: list[list], client: redis.Redis | None = None) -> list[list]:
@@ -202,7 +209,8 @@ def execute_work_together(arn: str, items: list[list], client: redis.Redis | Non
         _started_again(client, arn, key, started)
         claim_key = keys.run(arn, key)
         _renewer.add(client, claim_key, holder)
-        future = asyncio.run_coroutine_threadsafe(_outcome(resource, parameters, _context(arn, meta)), _work_loop())
+        outcome = _outcome(key, resource, parameters, _context(arn, meta))
+        future = asyncio.run_coroutine_threadsafe(outcome, _work_loop())
         running[future] = (key, claim_key)
     pending = set(running)
     while pending:
@@ -225,30 +233,15 @@ def _started_again(client: redis.Redis, arn: str, key: str, starts: int) -> None
 
 def _records_until_stored(client: redis.Redis, arn: str, finished: list[tuple[str, str, dict]],
                           limit_s: float = 600) -> None:
-    """Record ``(key, claim key, record)`` results in one round trip, retrying while Redis is away."""
+    """Record ``(key, claim key, record)`` results in one round trip. Keep trying while Redis is away
+    (a restart): the work is done, and its results must arrive."""
     deadline = time.monotonic() + limit_s
     while True:
         try:
             pipe = client.pipeline(transaction=False)
             for key, claim_key, record in finished:
-                pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
-                notify(pipe, arn, {"k": key, "r": record})
-                pipe.delete(claim_key)
+                _queue_record(pipe, arn, key, record, claim_key)
             pipe.execute()
-            return
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def _record_until_stored(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str,
-                         limit_s: float = 600) -> None:
-    """Keep trying while Redis is away (a restart): the work is done, and its result must arrive."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        try:
-            record_result(client, arn, key, record, claim_key)
             return
         except redis.ConnectionError:
             if time.monotonic() > deadline:
