@@ -25,6 +25,10 @@ def map_run_get(*, arn: str) -> MapRun:
     run = MapRun.objects.select_related("execution__state_machine").filter(arn=arn).first()
     if run is None:
         raise ResourceNotFound(f"Resource not found: '{arn}'")
+    # The run's last counts are written with its execution's end, in order; a client that saw the
+    # end (DescribeExecution shows it before it is written) must see those counts too.
+    if selectors.execution_get(arn=run.execution.arn).status != run.execution.status:
+        run = MapRun.objects.select_related("execution__state_machine").get(pk=run.pk)
     return run
 
 
