@@ -33,6 +33,11 @@ def get_runtime() -> Runtime:
         return _runtime
 
 
+def current_runtime() -> Runtime | None:
+    """The runtime this process made, if it made one yet (None: nothing has run here)."""
+    return _runtime
+
+
 def set_runtime(runtime: Runtime | None) -> Runtime | None:
     """Replace the runtime (tests); return the previous one."""
     global _runtime

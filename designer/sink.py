@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any, NamedTuple
 
-from django.db import close_old_connections, connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Max
 
 from designer.live.publisher import publish_batch
@@ -40,6 +40,9 @@ _BUSY_BATCH = 20
 # Otherwise a few milliseconds: an execution's events come in bursts (a state's entered, scheduled,
 # started...), and one transaction for the burst leaves the runtime's threads the CPU meanwhile.
 _GATHER_IDLE_S = 0.004
+# How long a batch waits for a database that fails (restarting, unreachable) before it is written
+# item by item, failing the executions whose items cannot be.
+_DATABASE_PATIENCE_S = 60.0
 
 
 def to_datetime(value: Any) -> datetime:
@@ -117,9 +120,9 @@ class DjangoExecutionSink:
             self.flush(timeout)
 
     def _put(self, item: tuple) -> None:
-        if self._thread is None:
+        if self._thread is None or not self._thread.is_alive():
             with self._start_lock:
-                if self._thread is None:
+                if self._thread is None or not self._thread.is_alive():
                     self._thread = threading.Thread(target=self._run, name="switchyard-sink", daemon=True)
                     self._thread.start()
         kind, arn, payload = item
@@ -151,31 +154,59 @@ class DjangoExecutionSink:
         busy = False
         while True:
             batch = [self._queue.get()]
-            if batch[0][0] != "flush":
-                time.sleep(_GATHER_S if busy else _GATHER_IDLE_S)
-            while len(batch) < _BATCH_MAX:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            busy = len(batch) >= _BUSY_BATCH
             try:
-                self._write(batch)
-            except Exception:  # the writer must outlive any one bad batch
-                logger.exception("Writing a batch of history failed; retrying item by item")
-                for item in batch:
+                if batch[0][0] != "flush":
+                    time.sleep(_GATHER_S if busy else _GATHER_IDLE_S)
+                while len(batch) < _BATCH_MAX:
                     try:
-                        self._write([item])
-                    except Exception as exc:
-                        _fail_loudly(item, exc)
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                busy = len(batch) >= _BUSY_BATCH
+                self._write_or_fail(batch)
+            except Exception:  # the writer outlives anything: a dead one would leave every end unwritten
+                logger.exception("The history writer failed on a batch of %d items", len(batch))
             finally:
-                # Past CONN_MAX_AGE (PostgreSQL: at once, or it could not drop a test database) or
-                # broken, the connection is closed; SQLite keeps its one (opening it costs more).
+                self._written(batch)
+                for kind, done, _ in batch:
+                    if kind == "flush":
+                        done.set()
+
+    def _write_or_fail(self, batch: list[tuple]) -> None:
+        """Write ``batch``. While the database itself fails (a deadlock, a server restarting, a
+        connection gone), try again on a new connection for up to a minute; when the batch is
+        refused otherwise, write it item by item and fail the executions whose items cannot be
+        written (each after its last stored event)."""
+        waited = 0.0
+        try:
+            while True:
+                try:
+                    self._write(batch)
+                    return
+                except (OperationalError, InterfaceError) as exc:
+                    _drop_broken_connection()
+                    if waited >= _DATABASE_PATIENCE_S:
+                        break
+                    pause = min(max(0.05, waited), 5.0)  # doubling, from 50 ms to 5 s
+                    logger.warning("The database failed a history write (%s); trying again in %.2f s", exc, pause)
+                    time.sleep(pause)
+                    waited += pause
+                except Exception:
+                    break
+            logger.exception("Writing a batch of history failed; retrying item by item")
+            for item in batch:
+                try:
+                    self._write([item])
+                except Exception as exc:
+                    _drop_broken_connection()
+                    _fail_loudly(item, exc)
+        finally:
+            # Past CONN_MAX_AGE (PostgreSQL: at once, or it could not drop a test database) or
+            # broken, the connection is closed; SQLite keeps its one (opening it costs more).
+            try:
                 close_old_connections()
-            self._written(batch)
-            for kind, done, _ in batch:
-                if kind == "flush":
-                    done.set()
+            except Exception:
+                _drop_broken_connection()
 
     def _write(self, batch: list[tuple]) -> None:
         close_old_connections()
@@ -366,6 +397,16 @@ def _insert_many(table: str, columns: Sequence[str], rows: list[tuple], *, ignor
            f"VALUES ({marks}){' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}")
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _drop_broken_connection() -> None:
+    """Close this thread's connection if it is broken (a deadlock victim, a server gone), so the
+    next write opens a new one; a close that fails leaves it to be reopened all the same."""
+    try:
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+    except Exception:
+        connection.connection = None
 
 
 def _fail_loudly(item: tuple, exc: Exception) -> None:

@@ -155,6 +155,10 @@ class EmbeddedRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 
+    def running(self) -> list[str]:
+        """The ARNs of the executions running here now."""
+        return list(self._running)
+
     def ended(self, execution_arn: str) -> ExecutionResult | None:
         """None: the sink is told of an end at once, in this process, and knows it (designer.sink)."""
         return None

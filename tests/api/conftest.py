@@ -61,6 +61,36 @@ def api_runtime():
 
 
 @pytest.fixture(autouse=True)
+def executions_end_with_their_test(request):
+    """Stop what a test left running in this process and wait until its history is written,
+    before the test's database is emptied.
+
+    Otherwise the history writer can still be writing (a Distributed Map's children are written
+    after its end is reported) while the database is flushed: on PostgreSQL the TRUNCATE and the
+    INSERT can deadlock, and between tests pytest-django refuses every thread the database."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool({"live_server", "transactional_db"} & set(request.fixturenames)
+                         or (marker is not None and marker.kwargs.get("transaction")))
+    if transactional:  # set up after the database, so torn down before it is flushed
+        request.getfixturevalue("transactional_db")
+    yield
+    if not transactional:
+        return
+    from designer.runtime import current_runtime
+    from designer.sink import get_sink
+
+    runtime = current_runtime()
+    if runtime is not None and hasattr(runtime, "running"):
+        for arn in runtime.running():
+            runtime.stop_execution(arn, "States.Aborted", "The test ended.")
+        deadline = time.monotonic() + 10
+        while runtime.running() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        runtime.flush()
+    get_sink().flush(30)
+
+
+@pytest.fixture(autouse=True)
 def local_buckets(tmp_path, monkeypatch):
     """Every test's own buckets folder, so nothing writes to var/buckets."""
     folder = tmp_path / "local-buckets"

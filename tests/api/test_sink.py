@@ -6,9 +6,10 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
+from designer import sink as sink_module
 from designer.models import Execution, ExecutionStatus, MapRun, StateMachine
 from designer.sink import DjangoExecutionSink, _store_children
 from executor.runtime.base import ExecutionResult
@@ -104,6 +105,36 @@ def test_events_for_an_unknown_execution_are_dropped_and_the_writer_goes_on(exec
     sink.append_events(execution.arn, [_event(1)])
     assert sink.flush(timeout=10)
     assert execution.events.count() == 1
+
+
+def _failing_once(real, exc: Exception):
+    calls = []
+
+    def call(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise exc
+        return real(*args)
+
+    return call
+
+
+def test_the_writer_outlives_a_failing_database_and_a_connection_that_will_not_close(execution, monkeypatch):
+    """A deadlock victim, a server that went away, a close that raised: the writer writes on, or
+    every execution after it would keep its end and history in memory only."""
+    monkeypatch.setattr(sink_module, "_running_ids", _failing_once(
+        sink_module._running_ids, OperationalError("deadlock detected")))
+    monkeypatch.setattr(sink_module, "close_old_connections", _failing_once(
+        sink_module.close_old_connections, OperationalError("server closed the connection unexpectedly")))
+    sink = DjangoExecutionSink()
+    sink.append_events(execution.arn, [_event(1, "ExecutionStarted")])
+    assert sink.flush(timeout=10)
+    sink.append_events(execution.arn, [_event(2)])
+    sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output="1", stop_time=time.time()))
+    assert sink.flush(timeout=10)
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.SUCCEEDED
+    assert list(execution.events.values_list("event_id", flat=True)) == [1, 2]
 
 
 def test_many_threads_writing_at_once_lose_nothing(execution):
