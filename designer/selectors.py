@@ -20,6 +20,7 @@ from designer.errors import (
     ResourceNotFound,
     StateMachineDoesNotExist,
 )
+from designer.lookups import UniqueLookup
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
 from designer.runtime import get_runtime
 from designer.sink import ended_fields, get_sink
@@ -35,6 +36,7 @@ __all__ = [
     "page_token_encode",
     "page_token_decode",
     "unique_or_none",
+    "STATE_MACHINE_BY_ARN",
 ]
 
 
@@ -42,6 +44,12 @@ def unique_or_none(queryset: QuerySet):
     """The one row a lookup by a unique column finds, or None. Unlike ``first()`` it asks for no
     order: building the ORDER BY of the model's ordering costs more than the query does."""
     return next(iter(queryset.order_by()[:1]), None)
+
+
+# DescribeExecution is what clients poll, StartExecution what they send most: compiled once
+# (designer/lookups.py)
+_EXECUTION_BY_ARN = UniqueLookup(Execution, "arn", "state_machine")
+STATE_MACHINE_BY_ARN = UniqueLookup(StateMachine, "arn")
 
 
 def state_machine_get(*, arn: str) -> StateMachine:
@@ -59,7 +67,7 @@ def _state_machine_by_arn(arn: str, missing) -> StateMachine:
         arns.parse_arn(arn, expect=("stateMachine",))
     except arns.ArnError as exc:
         raise InvalidArn(str(exc)) from None
-    state_machine = unique_or_none(StateMachine.objects.filter(arn=arn))
+    state_machine = STATE_MACHINE_BY_ARN.get(arn)
     if state_machine is None:
         raise missing()
     return state_machine
@@ -122,7 +130,7 @@ def _execution(arn: str) -> Execution:
         arns.parse_arn(arn, expect=("execution", "express"))
     except arns.ArnError as exc:
         raise InvalidArn(str(exc)) from None
-    execution = unique_or_none(Execution.objects.select_related("state_machine").filter(arn=arn))
+    execution = _EXECUTION_BY_ARN.get(arn)
     if execution is None:
         raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
     return execution

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from designer import arns
 from designer.errors import InvalidArn, ResourceNotFound, StateMachineDoesNotExist
 from designer.models import StateMachine, StateMachineAlias, StateMachineVersion
-from designer.selectors import unique_or_none
+from designer.selectors import STATE_MACHINE_BY_ARN
 
 __all__ = [
     "Target",
@@ -59,7 +59,7 @@ def target_get(*, arn: str) -> Target:
     when the state machine, the version or the alias is not there.
     """
     parsed = _parse(arn)
-    state_machine = unique_or_none(StateMachine.objects.filter(arn=arns.unqualified_arn(arn)))
+    state_machine = STATE_MACHINE_BY_ARN.get(arns.unqualified_arn(arn))
     target = None
     if state_machine is not None and parsed.version is not None:
         version = state_machine.versions.filter(number=parsed.version).first()

@@ -69,4 +69,4 @@ def test_any_text_is_refused_clearly_or_runs_to_a_whole_history(client, machine_
     as_json = json.loads(json.dumps({"in": value, "r": {"out": result}}))
     assert json.loads(description["output"]) == as_json
     events = assert_history_whole(client, body["executionArn"], "SUCCEEDED")
-    assert events[1]["stateEnteredEventDetails"]["name"] == state
+    assert events[1]["stateEnteredEventDetails"]["name"] == json.loads(json.dumps(state))

@@ -11,6 +11,7 @@ import pytest
 
 from designer import services
 from designer.models import Execution, HistoryEvent, StateMachine
+from designer.sink import get_sink
 from designer.storable import escape_unstorable, first_unstorable
 from tests.api.aws_inprocess import assert_history_whole, call, error_code, wait_for_end
 from tests.api.conftest import ROLE_ARN, pass_definition
@@ -115,6 +116,7 @@ def test_an_execution_whose_history_cannot_be_written_is_failed_after_its_last_e
     arn = _machine(client)
     status, body = call(client, "StartExecution", stateMachineArn=arn, name="lost")
     wait_for_end(client, body["executionArn"])
+    assert get_sink().flush()  # DescribeExecution shows the end before the history writer has written it
     execution = Execution.objects.get(arn=body["executionArn"])
     # As if the runtime were still going and its next write had failed.
     Execution.objects.filter(id=execution.id).update(status="RUNNING", output=None, stop_date=None)
