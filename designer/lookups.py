@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 
-__all__ = ["UniqueLookup"]
+from designer.models import Execution, StateMachine
+
+__all__ = ["UniqueLookup", "EXECUTION_BY_ARN", "STATE_MACHINE_BY_ARN"]
 
 
 class _Part(NamedTuple):
@@ -94,3 +96,9 @@ class UniqueLookup:
         if fields != list(range(fields[0], fields[-1] + 1)):
             raise ValueError("UniqueLookup needs each model's columns side by side")
         return _Part(info["model"], [columns[i].target.attname for i in fields], fields[0], fields[-1] + 1, link)
+
+
+# What clients ask most: DescribeExecution polls an execution (with its state machine), and
+# StartExecution names a state machine; the live view reads each execution that ends.
+EXECUTION_BY_ARN = UniqueLookup(Execution, "arn", "state_machine")
+STATE_MACHINE_BY_ARN = UniqueLookup(StateMachine, "arn")

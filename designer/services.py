@@ -291,13 +291,17 @@ def _save_and_start(execution: Execution) -> None:
         execution.save()
         request = _request(execution)
         # After commit, so the runtime's first event finds the row.
-        transaction.on_commit(lambda: _start_in_runtime(runtime, request))
+        transaction.on_commit(lambda: _start_in_runtime(runtime, request, execution))
 
 
-def _start_in_runtime(runtime, request: ExecutionRequest) -> None:
+def _start_in_runtime(runtime, request: ExecutionRequest, execution: Execution | None = None) -> None:
+    sink = get_sink()
     try:
-        runtime.start_execution(request, get_sink())
+        if execution is not None and runtime.in_process:
+            sink.keep(execution)  # until its end is written: DescribeExecution answers from it
+        runtime.start_execution(request, sink)
     except Exception as exc:  # a runtime that cannot start fails the execution, not the request
+        sink.forget(request.execution_arn)
         logger.exception("The %s runtime could not start %s", runtime.name, request.execution_arn)
         _fail_without_runtime(request.execution_arn, error="States.Runtime", cause=f"{type(exc).__name__}: {exc}")
 

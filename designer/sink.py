@@ -67,6 +67,8 @@ class DjangoExecutionSink:
         self._pending_lock = threading.Lock()
         self._pending: dict[str, int] = {}
         self._ended: dict[str, ExecutionResult] = {}
+        # Executions started here that run in this process, until their end is written (kept)
+        self._kept: dict[str, Execution] = {}
         self._children_queued = 0  # Distributed Map child records among them
 
     # --- the ExecutionSink protocol
@@ -114,6 +116,19 @@ class DjangoExecutionSink:
         database (None once written, or when there is none)."""
         return self._ended.get(execution_arn)
 
+    def keep(self, execution: Execution) -> None:
+        """Hold ``execution`` (RUNNING, as saved) until its end is written: while it runs in this
+        process, DescribeExecution answers from it without the database (see ``kept``)."""
+        self._kept[execution.arn] = execution
+
+    def kept(self, execution_arn: str) -> Execution | None:
+        """The execution ``keep`` holds, as it was saved (RUNNING); None once its end is written."""
+        return self._kept.get(execution_arn)
+
+    def forget(self, execution_arn: str) -> None:
+        """Stop holding ``execution_arn`` (its runtime could not start it)."""
+        self._kept.pop(execution_arn, None)
+
     def settle(self, execution_arn: str, timeout: float = 10.0) -> None:
         """Wait until what is queued for ``execution_arn`` is written (at once when nothing is)."""
         if execution_arn in self._pending:
@@ -147,6 +162,7 @@ class DjangoExecutionSink:
                     self._pending.pop(arn, None)
                 if kind == "finished":
                     self._ended.pop(arn, None)
+                    self._kept.pop(arn, None)
                 elif kind == "child":
                     self._children_queued -= 1
 

@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 
 from designer import arns
 from designer.errors import InvalidArn, ResourceNotFound, StateMachineDoesNotExist
+from designer.lookups import STATE_MACHINE_BY_ARN
 from designer.models import StateMachine, StateMachineAlias, StateMachineVersion
-from designer.selectors import STATE_MACHINE_BY_ARN
 
 __all__ = [
     "Target",

@@ -59,6 +59,13 @@ def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def describe_running_here(params: dict[str, Any]) -> dict[str, Any] | None:
+    """DescribeExecution of an execution running in this process, from memory (no database, so
+    the event loop may answer it); None when the execution is not such a one."""
+    execution = selectors.execution_running_here(arn=params["executionArn"])
+    return None if execution is None else execution_description(execution, include_data=_include_data(params))
+
+
 def describe_execution(params: dict[str, Any]) -> dict[str, Any]:
     execution = selectors.execution_current(arn=params["executionArn"])
     return execution_description(execution, include_data=_include_data(params))

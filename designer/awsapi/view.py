@@ -42,6 +42,10 @@ async def aws_endpoint(request: HttpRequest) -> HttpResponse:
         return error_response("AccessDeniedException", f"Switchyard's AWS endpoint: {refused}", 403)
     try:
         action, params = read_request(request, implemented=ACTIONS)
+        if action == "DescribeExecution":  # what clients poll: while it runs here, from memory
+            body = executions.describe_running_here(params)
+            if body is not None:
+                return json_response(body)
         handler = ACTIONS[action]
         # Off Django's single thread for sync code: StartSyncExecution and StopExecution wait on
         # the runtime, and other requests must not queue behind them.

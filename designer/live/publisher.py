@@ -29,6 +29,7 @@ from django.db.models.signals import post_save
 
 from designer.live.groups import execution_group, machine_group
 from designer.live.wire import event_wire, status_wire
+from designer.lookups import EXECUTION_BY_ARN
 from designer.models import Execution, HistoryEvent
 
 logger = logging.getLogger(__name__)
@@ -243,10 +244,11 @@ def _publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: d
     publisher = get_publisher()
     for arn, rows in written.items():
         publisher.submit(execution_group(arn), events=[row.wire for row in rows])
-    finished = [arn for kind, arn, _ in batch if kind == "finished" and arn in execution_ids]
-    if finished:
-        for execution in Execution.objects.select_related("state_machine").filter(arn__in=finished):
-            publish_status(execution)
+    for kind, arn, _ in batch:
+        if kind == "finished" and arn in execution_ids:
+            execution = EXECUTION_BY_ARN.get(arn)
+            if execution is not None:
+                publish_status(execution)
 
 
 def publish_status(execution: Execution) -> None:

@@ -60,6 +60,9 @@ class ExecutionSink(Protocol):
 
 class Runtime(Protocol):
     name: str  # "embedded" or "celery"
+    #: Executions run in this process: ``is_running`` answers from memory, without I/O, so a
+    #: caller on an event loop may ask it.
+    in_process: bool
 
     def start_execution(self, request: ExecutionRequest, sink: ExecutionSink) -> None:
         """Begin running; returns at once."""

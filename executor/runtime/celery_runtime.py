@@ -69,6 +69,7 @@ class CeleryRuntime:
     """The Runtime protocol over Celery workers. Thread-safe."""
 
     name = "celery"
+    in_process = False
 
     def __init__(self, *, app: Any, redis_url: str | None = None, mirror_history: bool = False,
                  recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005):

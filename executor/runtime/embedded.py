@@ -94,6 +94,7 @@ class EmbeddedRuntime:
     """Runs executions on a private event loop thread. Thread-safe."""
 
     name = "embedded"
+    in_process = True
 
     def __init__(self, *, max_workers: int = 32, secret: str | None = None):
         self._loop = asyncio.new_event_loop()

@@ -257,3 +257,29 @@ def test_start_sync_execution_with_bad_input_raises_invalid_execution_input(sfn,
     arn = make_state_machine("fastbad", type="EXPRESS")
     with pytest.raises(sfn.exceptions.InvalidExecutionInput):
         sfn.start_sync_execution(stateMachineArn=arn, input="nope")
+
+
+def test_a_running_execution_is_described_alike_from_memory_and_from_the_database(sfn, make_state_machine):
+    """While it runs in the web process, DescribeExecution answers from the execution as it was
+    saved; the answer is the one the database gives, and a stop shows at once."""
+    from designer.awsapi.executions import describe_execution, describe_running_here
+
+    arn = make_state_machine("polled", definition=WAIT_DEFINITION)
+    started = sfn.start_execution(stateMachineArn=arn, name="polled-1", input=json.dumps({"text": "é 😀"}),
+                                  traceHeader="Root=1-5759e988-bd862e3fe1be46a994272793")
+    execution_arn = started["executionArn"]
+    deadline = time.monotonic() + 10
+    while (from_memory := describe_running_here({"executionArn": execution_arn})) is None:
+        assert time.monotonic() < deadline, "the running execution was never described from memory"
+        time.sleep(0.01)
+    assert from_memory == describe_execution({"executionArn": execution_arn})
+    assert from_memory["status"] == "RUNNING" and json.loads(from_memory["input"]) == {"text": "é 😀"}
+    described = sfn.describe_execution(executionArn=execution_arn)
+    assert (described["status"], described["name"], described["traceHeader"]) == (
+        "RUNNING", "polled-1", "Root=1-5759e988-bd862e3fe1be46a994272793")
+    without_data = describe_running_here({"executionArn": execution_arn, "includedData": "METADATA_ONLY"})
+    assert "input" not in without_data
+    sfn.stop_execution(executionArn=execution_arn, error="Halt", cause="enough")
+    described = sfn.describe_execution(executionArn=execution_arn)  # at once: no poll shows it running
+    assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Halt", "enough")
+    assert describe_running_here({"executionArn": execution_arn}) is None
