@@ -10,10 +10,12 @@ configure the app identically. Queues:
 * ``inference`` -- Task work whose resource binding declares this queue (SageMaker
   InvokeEndpoint: executor/resources/sagemaker.py), consumed by the batched inference worker.
 """
+import gc
 import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -86,6 +88,16 @@ def _survive_broker_loss() -> None:
 
 
 _survive_broker_loss()
+
+@worker_ready.connect
+@worker_process_init.connect
+def _freeze_start_up_objects(**_) -> None:
+    """Out of the collector's sight: what start-up made (Celery, Django, the executor, their
+    imports) lives as long as the worker. A full collection then scans only what the work makes;
+    scanning it all paused a worker's Map for 100-300 ms at a time."""
+    gc.collect()
+    gc.freeze()
+
 
 app = Celery("switchyard")
 # CELERY_* Django settings still apply where this module sets nothing; what it sets wins.

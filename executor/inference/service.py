@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 import os
 import threading
@@ -259,6 +260,10 @@ def get_worker(model: str) -> ModelWorker:
             metrics = metrics_for(name)
             metrics.reset()  # a new worker starts a new record; an old one's figures would mislead
             worker = _workers[name] = ModelWorker(instance, config=config, metrics=metrics).start()
+            # The model's objects (torch modules, tokenizer tables: hundreds of thousands) live
+            # as long as the process: out of the collector's sight, they cost no full collection.
+            gc.collect()
+            gc.freeze()
             log.info("inference: model %s on %s (%s, %s), loaded in %.1f s; batching %s", name,
                      device.torch_device, device.name, device.dtype_name, time.monotonic() - started,
                      config.as_dict())

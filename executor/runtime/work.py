@@ -13,6 +13,7 @@ import inspect
 import json
 import logging
 import os
+import queue
 import threading
 import time
 from typing import Any
@@ -197,7 +198,7 @@ def execute_work_together(arn: str, items: list[list], client: redis.Redis | Non
     pipe = client.pipeline(transaction=False)
     for key, *_ in items:
         pipe.eval(_BEGIN_LUA, 4, *_begin_keys(arn, key), key, holder, CLAIM_TTL_MS, "")
-    busy, running = [], {}
+    busy, work = [], []
     for item, started in zip(items, pipe.execute()):
         key, resource, parameters, meta = item
         started = int(started) if started != 0 else _begin(client, arn, key, holder)
@@ -209,17 +210,34 @@ def execute_work_together(arn: str, items: list[list], client: redis.Redis | Non
         _started_again(client, arn, key, started)
         claim_key = keys.run(arn, key)
         _renewer.add(client, claim_key, holder)
-        outcome = _outcome(key, resource, parameters, _context(arn, meta))
-        future = asyncio.run_coroutine_threadsafe(outcome, _work_loop())
-        running[future] = (key, claim_key)
-    pending = set(running)
-    while pending:
-        done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
-        finished = [(*running[f], f.result()) for f in done]
+        work.append((key, claim_key, resource, parameters, _context(arn, meta)))
+    if not work:
+        return busy
+    # One hand-over to the work loop for the whole chunk, and one back per group that finishes
+    # together: a hand-over per item (a future, a lock, a wake-up of the other thread) cost the
+    # inference worker more than the model that costs nothing.
+    finished_groups: queue.SimpleQueue = queue.SimpleQueue()
+    together = asyncio.run_coroutine_threadsafe(_outcomes(work, finished_groups), _work_loop())
+    while (finished := finished_groups.get()) is not None:
         for _, claim_key, _ in finished:
             _renewer.remove(claim_key)
         _records_until_stored(client, arn, finished)
+    together.result()  # raises what the loop raised, if anything did
     return busy
+
+
+async def _outcomes(work: list[tuple], finished_groups: queue.SimpleQueue) -> None:
+    """Run ``(key, claim key, resource, parameters, context)`` work on this loop, putting each group
+    that finishes together into ``finished_groups`` as ``(key, claim key, record)``, then None."""
+    try:
+        names = {asyncio.ensure_future(_outcome(key, resource, parameters, context)): (key, claim_key)
+                 for key, claim_key, resource, parameters, context in work}
+        pending = set(names)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            finished_groups.put([(*names[task], task.result()) for task in done])
+    finally:
+        finished_groups.put(None)
 
 
 def _started_again(client: redis.Redis, arn: str, key: str, starts: int) -> None:
