@@ -9,12 +9,13 @@ runtime never waits on the database.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import re
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any, NamedTuple
 
@@ -364,7 +365,7 @@ class EventRow(NamedTuple):
     event_id: int
     previous_event_id: int
     type: str
-    timestamp: datetime
+    micros: int  # the timestamp column, in microseconds since the epoch
     details: str  # the JSON text of the details column
     wire: dict[str, Any]  # the event as GetExecutionHistory gives it, timestamp in epoch seconds
 
@@ -381,11 +382,12 @@ def _bulk_insert(rows: list[EventRow]) -> None:
         return
     if connection.vendor == "sqlite":  # the time as the text Django stores for a datetime: naive UTC
         details, values = "%s", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
-                                  r.timestamp.replace(tzinfo=None).isoformat(" "), r.details) for r in rows]
+                                  _sqlite_time(r.micros), r.details) for r in rows]
     else:
         adapt_time = connection.ops.adapt_datetimefield_value
         details, values = "%s::jsonb", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
-                                         adapt_time(r.timestamp), r.details) for r in rows]
+                                         adapt_time(_EPOCH + timedelta(microseconds=r.micros)), r.details)
+                                        for r in rows]
     _insert_many(HistoryEvent._meta.db_table, _COLUMNS, values, ignore_conflicts=True,
                  placeholders=["%s"] * (len(_COLUMNS) - 1) + [details])
 
@@ -464,17 +466,45 @@ _DETAILS_JSON = c_make_encoder(None, _not_json, encode_basestring_ascii, None, "
 _ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _micros(timestamp: Any) -> int:
+    """An event's timestamp (epoch seconds, a datetime, or None: now) in microseconds since the
+    epoch, rounded as a datetime made from it would be (to the nearest, halves to even)."""
+    if timestamp is None:
+        timestamp = time.time()
+    elif isinstance(timestamp, datetime):
+        return (to_datetime(timestamp) - _EPOCH) // timedelta(microseconds=1)
+    fraction, whole = math.modf(float(timestamp))
+    return int(whole) * 1_000_000 + round(fraction * 1_000_000)
+
+
+_second_text: tuple[int, str] = (0, "1970-01-01 00:00:00")
+
+
+def _sqlite_time(micros: int) -> str:
+    """The text Django stores on SQLite for that UTC time (``YYYY-MM-DD HH:MM:SS[.ffffff]``): the
+    seconds' text is made once per second, where making all of it took longer than inserting the row."""
+    global _second_text
+    second, fraction = divmod(micros, 1_000_000)
+    cached, text = _second_text
+    if cached != second:
+        text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
+        _second_text = (second, text)
+    return f"{text}.{fraction:06d}" if fraction else text
+
+
 def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
-    timestamp = event.get("timestamp")
-    when = to_datetime(time.time() if timestamp is None else timestamp)
+    micros = _micros(event.get("timestamp"))
     details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
     text = "".join(_DETAILS_JSON(details, 0))
     if _ESCAPED_UNSTORABLE.search(text):  # rare: escape the payloads, or fail on other text
         details = _storable_details(event)
         text = "".join(_DETAILS_JSON(details, 0))
     event_id, previous, kind = int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"])
-    return EventRow(execution_id, event_id, previous, kind, when, text,
-                    {"timestamp": when.timestamp(), "type": kind, "id": event_id, "previousEventId": previous,
+    return EventRow(execution_id, event_id, previous, kind, micros, text,
+                    {"timestamp": micros / 1_000_000, "type": kind, "id": event_id, "previousEventId": previous,
                      **details})
 
 
