@@ -178,3 +178,19 @@ def test_describe_execution_shows_the_end_before_it_is_written_and_the_history_t
     assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "ExecutionSucceeded"]
     assert sfn.describe_execution(executionArn=execution.arn)["status"] == "SUCCEEDED"
     assert sink.ended(execution.arn) is None
+
+
+def test_event_times_are_stored_as_the_runtime_gave_them_to_the_microsecond(execution):
+    """Whole seconds, halves of a microsecond (rounded to even, as a datetime rounds them), a
+    datetime, and a time the second after: GetExecutionHistory gives each back as it was made."""
+    from datetime import datetime, timezone
+
+    given = [1764759600.0, 1764759600.1234565, 1764759600.1234575, 1764759600.9999996, 1764759601.000001,
+             datetime(2026, 12, 3, 11, 0, 0, 7, tzinfo=timezone.utc)]
+    sink = DjangoExecutionSink()
+    sink.append_events(execution.arn, [dict(_event(n), timestamp=when) for n, when in enumerate(given, start=1)])
+    assert sink.flush(timeout=10)
+    stored = list(execution.events.order_by("event_id").values_list("timestamp", flat=True))
+    expected = [when if isinstance(when, datetime) else datetime.fromtimestamp(when, tz=timezone.utc)
+                for when in given]
+    assert stored == expected
