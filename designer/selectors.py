@@ -36,14 +36,7 @@ __all__ = [
     "tagged_resource_get",
     "page_token_encode",
     "page_token_decode",
-    "unique_or_none",
 ]
-
-
-def unique_or_none(queryset: QuerySet):
-    """The one row a lookup by a unique column finds, or None. Unlike ``first()`` it asks for no
-    order: building the ORDER BY of the model's ordering costs more than the query does."""
-    return next(iter(queryset.order_by()[:1]), None)
 
 
 def state_machine_get(*, arn: str) -> StateMachine:

@@ -138,3 +138,9 @@ ACTIONS = {
     "StopExecution": stop_execution,
     "RedriveExecution": redrive_execution,
 }
+
+#: Actions the event loop may answer itself when it can without I/O (None: it cannot, so the
+#: action runs on a thread as usual): what clients poll.
+ON_LOOP = {
+    "DescribeExecution": describe_running_here,
+}

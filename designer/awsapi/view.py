@@ -42,10 +42,10 @@ async def aws_endpoint(request: HttpRequest) -> HttpResponse:
         return error_response("AccessDeniedException", f"Switchyard's AWS endpoint: {refused}", 403)
     try:
         action, params = read_request(request, implemented=ACTIONS)
-        if action == "DescribeExecution":  # what clients poll: while it runs here, from memory
-            body = executions.describe_running_here(params)
-            if body is not None:
-                return json_response(body)
+        on_loop = executions.ON_LOOP.get(action)  # what clients poll, answered from memory where it can be
+        body = on_loop(params) if on_loop is not None else None
+        if body is not None:
+            return json_response(body)
         handler = ACTIONS[action]
         # Off Django's single thread for sync code: StartSyncExecution and StopExecution wait on
         # the runtime, and other requests must not queue behind them.

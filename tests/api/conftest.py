@@ -80,7 +80,7 @@ def executions_end_with_their_test(request):
     from designer.sink import get_sink
 
     runtime = current_runtime()
-    if runtime is not None and hasattr(runtime, "running"):
+    if runtime is not None and runtime.in_process:
         for arn in runtime.running():
             runtime.stop_execution(arn, "States.Aborted", "The test ended.")
         deadline = time.monotonic() + 10
