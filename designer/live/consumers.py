@@ -3,7 +3,9 @@
 Catching up without gaps or repeats: a socket joins its group first, then reads the
 database, then sends live events only past the last id it sent. A live message that skips
 ids (two processes wrote the execution, and the later one published first) is preceded by
-a read of what the database holds past the last id sent.
+a read of what the database holds past the last id sent, and so is an end. Writers publish
+only to groups with subscribers, and may take a second to learn of a new one
+(designer/live/publisher.py): a socket reads the database once more after that second.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from designer.errors import ServiceError
 from designer.live.access import query_params, websocket_allowed
 from designer.live.groups import execution_group, machine_group
 from designer.live.metrics import metrics_message
-from designer.live.publisher import register_consumer_loop
+from designer.live.publisher import WATCH_TTL_S, register_consumer_loop
 from designer.live.wire import event_wire, status_wire
 from designer.models import Execution, StateMachine
 
@@ -44,6 +46,7 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None
     _metrics_task: asyncio.Task | None = None
+    _recheck_task: asyncio.Task | None = None
 
     async def connect(self) -> None:
         if not websocket_allowed(self.scope):
@@ -69,10 +72,11 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
-        if self._metrics_task is not None:
-            self._metrics_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._metrics_task
+        for task in (self._metrics_task, self._recheck_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -96,6 +100,7 @@ class ExecutionEventsConsumer(_LiveConsumer):
 
     last_id = 0
     last_status: dict[str, Any] | None = None
+    _sending: asyncio.Lock | None = None  # the later catch-up and live messages take turns
 
     async def open(self, params: dict[str, str]) -> None:
         arn = self.scope["url_route"]["kwargs"]["execution_arn"]
@@ -107,17 +112,35 @@ class ExecutionEventsConsumer(_LiveConsumer):
             self.execution_id = await database_sync_to_async(_execution_id)(arn)
         except ServiceError as exc:
             raise _Refused(CLOSE_NOT_FOUND, str(exc)) from None
+        self._sending = asyncio.Lock()
         await self.join(execution_group(arn))
+        await self._catch_up_with_status()
+        if self.last_status is None or self.last_status["status"] == "RUNNING":
+            self._recheck_task = asyncio.create_task(self._catch_up_later())
+
+    async def _catch_up_with_status(self) -> None:
         # The status first: the sink commits an execution's events before its end, so every
         # event up to a terminal status read here is in the catch-up below.
         status = await database_sync_to_async(_status)(self.execution_id)
         await self._catch_up()
         await self._send_status(status)
 
+    async def _catch_up_later(self) -> None:
+        """What was written while the writers did not know of this socket yet."""
+        await asyncio.sleep(WATCH_TTL_S + 0.1)
+        async with self._sending:
+            await self._catch_up_with_status()
+
     async def live_batch(self, message: dict[str, Any]) -> None:
+        async with self._sending:
+            await self._live_batch(message)
+
+    async def _live_batch(self, message: dict[str, Any]) -> None:
         events = self._unsent(message["events"])
-        if events and [e["id"] for e in events] != list(range(self.last_id + 1, self.last_id + 1 + len(events))):
-            await self._catch_up()
+        ends = any(status["status"] != "RUNNING" for status in message["statuses"])
+        if ends or (events and [e["id"] for e in events] != list(range(self.last_id + 1,
+                                                                           self.last_id + 1 + len(events)))):
+            await self._catch_up()  # an end comes after every event, even those not published
             events = self._unsent(events)
         await self._send_events(events)
         for status in message["statuses"]:
@@ -170,10 +193,20 @@ class MachineExecutionsConsumer(_LiveConsumer):
         name = self.scope["url_route"]["kwargs"]["name"]
         if not await database_sync_to_async(StateMachine.objects.filter(name=name).exists)():
             raise _Refused(CLOSE_NOT_FOUND, f"State Machine Does Not Exist: '{name}'")
+        self.name = name
         await self.join(machine_group(name))
         executions = await database_sync_to_async(_recent_executions)(name)
         self.last_status = {status["executionArn"]: status for status in executions}
         await self.send_json({"type": "executions", "executions": executions})
+        self._recheck_task = asyncio.create_task(self._catch_up_later())
+
+    async def _catch_up_later(self) -> None:
+        """Starts and ends written while the writers did not know of this socket yet."""
+        await asyncio.sleep(WATCH_TTL_S + 0.1)
+        executions = await database_sync_to_async(_recent_executions)(self.name)
+        for status in reversed(executions):  # oldest first, as they happened
+            if self.last_status.get(status["executionArn"], {}).get("status") != status["status"]:
+                await self.live_batch({"statuses": [status]})
 
     async def live_batch(self, message: dict[str, Any]) -> None:
         for status in message["statuses"]:

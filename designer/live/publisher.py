@@ -5,6 +5,12 @@ process's own writes (a new execution, a history closed without its runtime) arr
 model signals. Both hand their messages to one publisher thread per process that owns an
 event loop, so no caller needs a loop of its own and the layer's connection is reused.
 
+Events go only to groups someone watches (a socket of some process has joined the group): an
+execution nobody watches costs no live messages, and its events are never even put in their
+wire shape. What the Redis layer says about a group is kept for ``WATCH_TTL_S``, so a socket
+that joins may miss what is written in that time; it reads the database once more after it
+(designer/live/consumers.py), as it does when it first joins.
+
 The thread coalesces: at most one channel message per group every ``INTERVAL_S``, carrying
 everything written since the last one. An execution can write thousands of events a second;
 one daphne carries some hundreds of channel messages a second. A quiet group's first message
@@ -22,6 +28,7 @@ import threading
 import time
 from typing import Any
 
+import redis
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -35,7 +42,7 @@ from designer.models import Execution, HistoryEvent
 logger = logging.getLogger(__name__)
 
 __all__ = ["publish_batch", "publish_status", "get_publisher", "register_consumer_loop", "connect_signals",
-           "Publisher", "INTERVAL_S", "MESSAGE_TYPE"]
+           "Publisher", "INTERVAL_S", "MESSAGE_TYPE", "WATCH_TTL_S", "watched"]
 
 INTERVAL_S = 0.05  # the default of SWITCHYARD_LIVE_COALESCE_MS
 MESSAGE_TYPE = "live.batch"  # the consumers' handler is live_batch
@@ -43,6 +50,7 @@ _MAX_EVENTS_PER_MESSAGE = 500  # keeps a 10,000-item Map's burst in frames a bro
 _MAX_MESSAGE_BYTES = 1024 * 1024
 _LATE_FRACTION = 5  # late events may go out a fifth of the interval after the last message
 _MAX_BACKLOG = 10_000  # messages waiting for a layer that is away; past this, live updates are dropped
+WATCH_TTL_S = 1.0  # how long what the Redis layer said of a group's subscribers is taken as true
 
 _consumer_loop: asyncio.AbstractEventLoop | None = None
 
@@ -229,24 +237,78 @@ def get_publisher() -> Publisher:
         return _publisher
 
 
-def publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: dict[str, list]) -> None:
+def publish_batch(batch: list[tuple], machine_names: dict[str, str], written: dict[str, list]) -> None:
     """Publish a batch the sink has just committed: ``batch`` holds its ``("events", arn, [event])``
-    and ``("finished", arn, result)`` items, ``execution_ids`` the row id of each ARN written and
-    ``written`` the event rows stored per ARN (``designer.sink.EventRow``).
+    and ``("finished", arn, result)`` items, ``machine_names`` the state machine's name of each ARN
+    written and ``written`` the event rows stored per ARN (``designer.sink.EventRow``).
     Never raises: live updates must not break the history writer."""
     try:
-        _publish_batch(batch, execution_ids, written)
+        _publish_batch(batch, machine_names, written)
     except Exception:
         logger.exception("Publishing live updates for a written batch failed (the history is written)")
 
 
-def _publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: dict[str, list]) -> None:
+class _Watchers:
+    """Whether a group has subscribers, asked of the layer: the in-memory layer's own table, or
+    Redis's count of the group channel's subscribers (kept for WATCH_TTL_S; a Redis that does not
+    answer counts as watched, so the layer's own errors decide)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[float, bool]] = {}
+        self._client: redis.Redis | None = None
+        self._pid = os.getpid()
+
+    def __call__(self, group: str) -> bool:
+        layer = get_channel_layer()
+        if layer is None:
+            return False
+        if isinstance(layer, InMemoryChannelLayer):
+            return bool(layer.groups.get(group))
+        prefix, host = _pubsub_settings()
+        if host is None:
+            return True  # a layer we cannot ask: publish, as before
+        now = time.monotonic()
+        known = self._known.get(group)
+        if known is not None and known[0] > now:
+            return known[1]
+        try:
+            if self._client is None or self._pid != os.getpid():  # a forked process makes its own
+                self._client = redis.Redis.from_url(host, socket_timeout=2, socket_connect_timeout=2)
+                self._pid = os.getpid()
+            channel = f"{prefix}__group__{group}"
+            answer = bool(dict(self._client.pubsub_numsub(channel)).get(channel.encode(), 0))
+        except redis.RedisError:
+            return True
+        if len(self._known) > 10_000:
+            self._known = {g: k for g, k in self._known.items() if k[0] > now}
+        self._known[group] = (now + WATCH_TTL_S, answer)
+        return answer
+
+
+def _pubsub_settings() -> tuple[str, str | None]:
+    """The Redis pub/sub layer's channel prefix and its Redis URL, as settings.channel_layers
+    configures it (None: another layer, or more than one Redis)."""
+    layer = settings.CHANNEL_LAYERS.get("default", {})
+    config = layer.get("CONFIG", {})
+    hosts = config.get("hosts") or []
+    if not layer.get("BACKEND", "").endswith("RedisPubSubChannelLayer") or len(hosts) != 1:
+        return "", None
+    return config.get("prefix", "asgi"), hosts[0] if isinstance(hosts[0], str) else None
+
+
+watched = _Watchers()
+
+
+def _publish_batch(batch: list[tuple], machine_names: dict[str, str], written: dict[str, list]) -> None:
     publisher = get_publisher()
     for arn, rows in written.items():
-        publisher.submit(execution_group(arn), events=[row.wire for row in rows])
+        group = execution_group(arn)
+        if watched(group):
+            publisher.submit(group, events=[row.wire for row in rows])
     for kind, arn, _ in batch:
-        if kind == "finished" and arn in execution_ids:
-            execution = EXECUTION_BY_ARN.get(arn)
+        if kind == "finished" and arn in machine_names and (
+                watched(execution_group(arn)) or watched(machine_group(machine_names[arn]))):
+            execution = EXECUTION_BY_ARN.get(arn)  # read only for someone who watches
             if execution is not None:
                 publish_status(execution)
 
@@ -254,9 +316,12 @@ def _publish_batch(batch: list[tuple], execution_ids: dict[str, int], written: d
 def publish_status(execution: Execution) -> None:
     """Publish the execution's status: in full to its own stream, metadata only to its machine's."""
     publisher = get_publisher()
-    publisher.submit(execution_group(execution.arn), statuses=[status_wire(execution)])
-    publisher.submit(machine_group(execution.state_machine.name),
-                     statuses=[status_wire(execution, include_data=False)])
+    group = execution_group(execution.arn)
+    if watched(group):
+        publisher.submit(group, statuses=[status_wire(execution)])
+    group = machine_group(execution.state_machine.name)
+    if watched(group):
+        publisher.submit(group, statuses=[status_wire(execution, include_data=False)])
 
 
 def _after_commit(func, *args) -> None:

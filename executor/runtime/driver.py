@@ -33,7 +33,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
 from .replay import START_TYPES, Replay, details_of
-from .store import RENEW_LUA, RETENTION_SECONDS, dumps_record, keys, token_key
+from .store import RENEW_LUA, RETENTION_SECONDS, dumps_events, dumps_record, keys, token_key
 from .tokens import is_activity, make_token_for
 
 __all__ = ["Driver", "DriverSettings"]
@@ -417,7 +417,7 @@ class Driver:
             for queue, message in pushed:
                 pipe.lpush(queue, message)
             if events:
-                pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events])
+                pipe.rpush(self.k["ev"], *dumps_events(events))
             if live:
                 pipe.hset(self.k["disp"], mapping={k: self.remote[k][2] for k in live})
             if sleeps:
@@ -500,7 +500,7 @@ class Driver:
         pipe.sadd(keys.RUNNING, self.arn)
         pipe.delete(self.k["ev"])
         for i in range(0, len(events), 1000):
-            pipe.rpush(self.k["ev"], *[dumps_record(e) for e in events[i:i + 1000]])
+            pipe.rpush(self.k["ev"], *dumps_events(events[i:i + 1000]))
         if self.results:
             pipe.hset(self.k["res"], mapping={k: dumps_record(v) for k, v in self.results.items()})
         if self.dispatched:
