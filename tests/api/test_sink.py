@@ -194,3 +194,21 @@ def test_event_times_are_stored_as_the_runtime_gave_them_to_the_microsecond(exec
     expected = [when if isinstance(when, datetime) else datetime.fromtimestamp(when, tz=timezone.utc)
                 for when in given]
     assert stored == expected
+
+
+def test_details_of_every_kind_of_text_come_back_as_they_were_given(execution):
+    """ASCII, non-ASCII, a line separator, NUL, a lone surrogate (both escaped, as stored), a big
+    integer, a float's exponent: GetExecutionHistory gives back what was given, or its escape."""
+    from designer.awsapi.executions import get_execution_history
+
+    texts = ["plain", "é 😀 中文", "a\u2028b", "nul\x00here", "lone\ud800", "back\\ud800slash"]
+    given = [dict(_event(n), stateEnteredEventDetails={"name": f"S{n}", "input": text, "n": 2 ** 70, "f": 1e-7})
+             for n, text in enumerate(texts, start=1)]
+    sink = DjangoExecutionSink()
+    sink.append_events(execution.arn, given)
+    assert sink.flush(timeout=10)
+    events = get_execution_history({"executionArn": execution.arn})["events"]
+    details = [e["stateEnteredEventDetails"] for e in events]
+    assert [d["input"] for d in details] == ["plain", "é 😀 中文", "a\u2028b", "nul\\u0000here", "lone\\ud800",
+                                             "back\\ud800slash"]
+    assert {(d["n"], d["f"]) for d in details} == {(2 ** 70, 1e-7)}
