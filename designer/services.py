@@ -297,8 +297,8 @@ def _save_and_start(execution: Execution) -> None:
 def _start_in_runtime(runtime, request: ExecutionRequest, execution: Execution | None = None) -> None:
     sink = get_sink()
     try:
-        if execution is not None and runtime.in_process:
-            sink.keep(execution)  # until its end is written: DescribeExecution answers from it
+        if execution is not None:
+            sink.keep(execution)  # while it runs: DescribeExecution answers from it
         runtime.start_execution(request, sink)
     except Exception as exc:  # a runtime that cannot start fails the execution, not the request
         sink.forget(request.execution_arn)

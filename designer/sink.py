@@ -45,6 +45,9 @@ _GATHER_IDLE_S = 0.004
 # How long a batch waits for a database that fails (restarting, unreachable) before it is written
 # item by item, failing the executions whose items cannot be.
 _DATABASE_PATIENCE_S = 60.0
+# Executions held for DescribeExecution while they run (``keep``): on a runtime elsewhere, one
+# nobody asks about after its end is only dropped as newer ones come.
+_KEPT_MAX = 10_000
 
 
 def to_datetime(value: Any) -> datetime:
@@ -119,16 +122,24 @@ class DjangoExecutionSink:
         return self._ended.get(execution_arn)
 
     def keep(self, execution: Execution) -> None:
-        """Hold ``execution`` (RUNNING, as saved) until its end is written: while it runs in this
-        process, DescribeExecution answers from it without the database (see ``kept``)."""
-        self._kept[execution.arn] = execution
+        """Hold ``execution`` (RUNNING, as saved) while it runs: DescribeExecution answers from it
+        without the database (``designer.selectors.execution_running_from_memory``). Dropped when
+        this sink writes its end, when a runtime elsewhere is seen to have ended it, or, past
+        _KEPT_MAX held, oldest first."""
+        kept = self._kept
+        while len(kept) >= _KEPT_MAX:
+            try:
+                kept.pop(next(iter(kept)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                break
+        kept[execution.arn] = execution
 
     def kept(self, execution_arn: str) -> Execution | None:
         """The execution ``keep`` holds, as it was saved (RUNNING); None once its end is written."""
         return self._kept.get(execution_arn)
 
     def forget(self, execution_arn: str) -> None:
-        """Stop holding ``execution_arn`` (its runtime could not start it)."""
+        """Stop holding ``execution_arn`` (its runtime could not start it, or it ended elsewhere)."""
         self._kept.pop(execution_arn, None)
 
     def settle(self, execution_arn: str, timeout: float = 10.0) -> None:

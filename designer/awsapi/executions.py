@@ -59,10 +59,10 @@ def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def describe_running_here(params: dict[str, Any]) -> dict[str, Any] | None:
-    """DescribeExecution of an execution running in this process, from memory (no database, so
-    the event loop may answer it); None when the execution is not such a one."""
-    execution = selectors.execution_running_here(arn=params["executionArn"])
+async def describe_running_from_memory(params: dict[str, Any]) -> dict[str, Any] | None:
+    """DescribeExecution of a running execution this process started, from memory (no database,
+    so the event loop may answer it); None when the execution is not such a one."""
+    execution = await selectors.execution_running_from_memory(arn=params["executionArn"])
     return None if execution is None else execution_description(execution, include_data=_include_data(params))
 
 
@@ -139,8 +139,8 @@ ACTIONS = {
     "RedriveExecution": redrive_execution,
 }
 
-#: Actions the event loop may answer itself when it can without I/O (None: it cannot, so the
-#: action runs on a thread as usual): what clients poll.
+#: Actions the event loop may answer itself when it can without blocking (None: it cannot, so
+#: the action runs on a thread as usual): what clients poll.
 ON_LOOP = {
-    "DescribeExecution": describe_running_here,
+    "DescribeExecution": describe_running_from_memory,
 }

@@ -43,7 +43,7 @@ async def aws_endpoint(request: HttpRequest) -> HttpResponse:
     try:
         action, params = read_request(request, implemented=ACTIONS)
         on_loop = executions.ON_LOOP.get(action)  # what clients poll, answered from memory where it can be
-        body = on_loop(params) if on_loop is not None else None
+        body = await on_loop(params) if on_loop is not None else None
         if body is not None:
             return json_response(body)
         handler = ACTIONS[action]

@@ -60,8 +60,7 @@ class ExecutionSink(Protocol):
 
 class Runtime(Protocol):
     name: str  # "embedded" or "celery"
-    #: Executions run in this process: ``is_running`` answers from memory, without I/O, so a
-    #: caller on an event loop may ask it.
+    #: Executions run in this process: ``is_running`` answers from memory, without I/O.
     in_process: bool
 
     def start_execution(self, request: ExecutionRequest, sink: ExecutionSink) -> None:
@@ -79,6 +78,13 @@ class Runtime(Protocol):
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until the history produced so far has reached the sinks this runtime writes to."""
+
+    def is_running(self, execution_arn: str) -> bool:
+        """Whether the execution has started and not ended."""
+
+    async def is_running_async(self, execution_arn: str) -> bool | None:
+        """``is_running`` for a caller on an event loop, which it does not block; None when it
+        cannot tell now."""
 
     def ended(self, execution_arn: str) -> ExecutionResult | None:
         """The end of an execution that has ended, known here before its sink (perhaps in another

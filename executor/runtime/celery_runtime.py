@@ -16,14 +16,17 @@ Where the history goes:
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
 import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
 from .metrics import runtime_metrics
@@ -74,7 +77,10 @@ class CeleryRuntime:
     def __init__(self, *, app: Any, redis_url: str | None = None, mirror_history: bool = False,
                  recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005):
         self.app = app
-        self.client = sync_client(redis_url or default_redis_url())
+        self.redis_url = redis_url or default_redis_url()
+        self.client = sync_client(self.redis_url)
+        # is_running_async's clients, one per event loop that asks (a client belongs to its loop)
+        self._loop_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.mirror = mirror_history
         self.poll_interval = poll_interval
         self._tracked: dict[str, _Tracked] = {}
@@ -189,6 +195,19 @@ class CeleryRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return bool(self.client.sismember(keys.RUNNING, execution_arn))
 
+    async def is_running_async(self, execution_arn: str) -> bool | None:
+        """From Redis, where the driver drops the execution from the running set as it records its
+        end (one round trip; None while Redis does not answer)."""
+        loop = asyncio.get_running_loop()
+        client = self._loop_clients.get(loop)
+        if client is None:
+            client = self._loop_clients[loop] = aioredis.Redis.from_url(
+                self.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            return bool(await client.sismember(keys.RUNNING, execution_arn))
+        except (redis.RedisError, OSError):
+            return None
+
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until what the workers have recorded so far has been copied to the sinks."""
         deadline = time.monotonic() + timeout
@@ -207,6 +226,10 @@ class CeleryRuntime:
     def close(self) -> None:
         self._closed = True
         self._wake.set()
+        for loop, client in list(self._loop_clients.items()):
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+        self._loop_clients.clear()
 
     # -- the history pump ----------------------------------------------------------------------
 

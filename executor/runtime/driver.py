@@ -95,6 +95,7 @@ class Driver:
         self.lost = False
         self.closing = False
         self.down_since: float | None = None
+        self._preloaded: tuple | None = None
 
     # -- the whole run ---------------------------------------------------------------
 
@@ -131,16 +132,27 @@ class Driver:
             return lifecycle.failed(self.execution, *self.failure)
         return self.execution.aborted(*(self.abort or (None, None)))
 
+    def preload(self, req: bytes, events: list, res: list, disp: list, sleeps: list) -> None:
+        """What the host read when it took the lock (TAKE_AND_LOAD_LUA: hashes as flat lists), so that
+        :meth:`run` need not read it again."""
+        def pairs(flat: list[bytes]) -> dict[bytes, bytes]:
+            return dict(zip(flat[::2], flat[1::2]))
+
+        self._preloaded = (req, None, events, pairs(res), pairs(disp), pairs(sleeps))
+
     async def _load(self) -> bool:
-        pipe = self.r.pipeline(transaction=False)
-        for part in ("req", "result", "ev", "res", "disp", "sleep"):
-            if part == "ev":
-                pipe.lrange(self.k["ev"], 0, -1)
-            elif part in ("req", "result"):
-                pipe.get(self.k[part])
-            else:
-                pipe.hgetall(self.k[part])
-        req, result, events, res, disp, sleeps = await pipe.execute()
+        if self._preloaded is not None:
+            (req, result, events, res, disp, sleeps), self._preloaded = self._preloaded, None
+        else:
+            pipe = self.r.pipeline(transaction=False)
+            for part in ("req", "result", "ev", "res", "disp", "sleep"):
+                if part == "ev":
+                    pipe.lrange(self.k["ev"], 0, -1)
+                elif part in ("req", "result"):
+                    pipe.get(self.k[part])
+                else:
+                    pipe.hgetall(self.k[part])
+            req, result, events, res, disp, sleeps = await pipe.execute()
         if result is not None or req is None:
             return False
         self.request_text = req.decode()

@@ -156,6 +156,9 @@ class EmbeddedRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 
+    async def is_running_async(self, execution_arn: str) -> bool:
+        return execution_arn in self._running
+
     def running(self) -> list[str]:
         """The ARNs of the executions running here now."""
         return list(self._running)

@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from executor.asl.jsonata_support import forget_thread_expressions
 
 from .driver import Driver, DriverSettings
-from .store import RENEW_LUA, TAKEOVER_LUA, holder_is_dead, keys, load_request, owner_id
+from .store import RENEW_LUA, TAKE_AND_LOAD_LUA, TAKEOVER_LUA, holder_is_dead, keys, load_request, owner_id
 
 __all__ = ["DriverHost"]
 
@@ -42,6 +42,7 @@ _CONN_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 _SWEEP_BATCH = 200
 #: starts popped at once: enough to keep the loop busy, few enough to spread them over hosts
 _STARTS_PER_READ = 16
+_LOADED = ("req", "result", "ev", "res", "disp", "sleep")  # TAKE_AND_LOAD_LUA's keys after the leases
 
 
 class DriverHost:
@@ -95,26 +96,31 @@ class DriverHost:
         if arn in self.drivers:
             return "held here"
         ttl = self.settings.lock_ttl_ms
-        pipe = self.r.pipeline(transaction=False)
-        pipe.mget(keys.x(arn, "req"), keys.x(arn, "result"), keys.x(arn, "lock"))
-        request_text, result, holder = (await pipe.execute())[0]
-        if result is not None:
-            await self.r.zrem(keys.LEASES, arn)
+        # One round trip takes a free lock and reads what the driver loads; a second one only
+        # where the lock's holder is a dead process of this machine.
+        names = [keys.x(arn, "lock"), keys.LEASES, *(keys.x(arn, part) for part in _LOADED)]
+        dead = ""
+        while True:
+            answer = await self.r.eval(TAKE_AND_LOAD_LUA, len(names), *names, self.owner, ttl, dead, arn,
+                                       time.time() + ttl / 1000)
+            status = answer[0].decode()
+            if status != "held":
+                break
+            if dead or not holder_is_dead(answer[1]):
+                return "held elsewhere"
+            dead = answer[1].decode()
+        if status == "finished":
             return "finished"
-        loaded = load_request(request_text)
+        loaded = load_request(answer[1]) if status == "adopted" else None
         if loaded is None:
-            await self.r.zrem(keys.LEASES, arn)
             log.error("no record of %s (Redis lost it?); nothing to run", arn)
             return "gone"
-        dead = holder if holder is not None and holder_is_dead(holder) else ""
-        if not await self.r.eval(TAKEOVER_LUA, 1, keys.x(arn, "lock"), self.owner, ttl, dead):
-            return "held elsewhere"
         if arn in self.drivers:  # adopted by a concurrent call while we took the lock
             return "held here"
         request, secret = loaded
         driver = Driver(request=request, secret=secret, host=self)
+        driver.preload(*answer[1:])
         self.drivers[arn] = driver
-        await self.r.zadd(keys.LEASES, {arn: time.time() + ttl / 1000})
         task = self.loop.create_task(driver.run())
         task.add_done_callback(lambda t, a=arn, d=driver: self._ended(a, d, t))
         # Messages that came while nobody held the lock woke no one: read them now.

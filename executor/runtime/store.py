@@ -124,6 +124,23 @@ end
 return 0
 """
 
+#: Adopt an execution in one round trip. KEYS: its lock, the leases, then its req, result, ev,
+#: res, disp and sleep. ARGV: the new holder, the lock's TTL in ms, the holder it may take over
+#: (dead, or ""), the execution's ARN and its lease's expiry. Returns {"finished"} or {"gone"}
+#: (the lease dropped), {"held", holder} or {"adopted", req, ev, res, disp, sleep}: what the
+#: driver loads, read after the lock is taken.
+TAKE_AND_LOAD_LUA = """
+if redis.call('exists', KEYS[4]) == 1 then redis.call('zrem', KEYS[2], ARGV[4]) return {'finished'} end
+local req = redis.call('get', KEYS[3])
+if not req then redis.call('zrem', KEYS[2], ARGV[4]) return {'gone'} end
+local cur = redis.call('get', KEYS[1])
+if cur and cur ~= ARGV[3] then return {'held', cur} end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('zadd', KEYS[2], ARGV[5], ARGV[4])
+return {'adopted', req, redis.call('lrange', KEYS[5], 0, -1), redis.call('hgetall', KEYS[6]),
+        redis.call('hgetall', KEYS[7]), redis.call('hgetall', KEYS[8])}
+"""
+
 #: Extend the key's TTL if ARGV[1] still holds it: 1; absent: -1; held by another: 0.
 RENEW_LUA = """
 local cur = redis.call('get', KEYS[1])

@@ -1,6 +1,7 @@
 """Execution actions through boto3, over real HTTP: start, describe, list, history, stop, sync."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -262,7 +263,10 @@ def test_start_sync_execution_with_bad_input_raises_invalid_execution_input(sfn,
 def test_a_running_execution_is_described_alike_from_memory_and_from_the_database(sfn, make_state_machine):
     """While it runs in the web process, DescribeExecution answers from the execution as it was
     saved; the answer is the one the database gives, and a stop shows at once."""
-    from designer.awsapi.executions import describe_execution, describe_running_here
+    from designer.awsapi.executions import describe_execution, describe_running_from_memory
+
+    def describe_running_here(params):
+        return asyncio.run(describe_running_from_memory(params))
 
     arn = make_state_machine("polled", definition=WAIT_DEFINITION)
     started = sfn.start_execution(stateMachineArn=arn, name="polled-1", input=json.dumps({"text": "é 😀"}),
