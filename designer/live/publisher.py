@@ -280,7 +280,10 @@ class _Watchers:
         except redis.RedisError:
             return True
         if len(self._known) > 10_000:
-            self._known = {g: k for g, k in self._known.items() if k[0] > now}
+            try:
+                self._known = {g: k for g, k in list(self._known.items()) if k[0] > now}
+            except RuntimeError:  # another thread added one meanwhile: prune next time
+                pass
         self._known[group] = (now + WATCH_TTL_S, answer)
         return answer
 
