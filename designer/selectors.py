@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import time
 
@@ -30,7 +31,7 @@ __all__ = [
     "state_machine_get",
     "state_machine_list",
     "execution_get",
-    "execution_running_from_memory",
+    "execution_from_memory",
     "execution_list",
     "history_page",
     "tagged_resource_get",
@@ -91,23 +92,35 @@ def execution_current(*, arn: str) -> Execution:
     return execution
 
 
-async def execution_running_from_memory(*, arn: str) -> Execution | None:
-    """The execution, as this process saved it when it started it, while the runtime says it runs
-    and no end of it is on its way to the database; None otherwise. Reads no database, and asks
-    the runtime without blocking (from memory, or one Redis round trip), so an event loop may
-    call it: a client polling DescribeExecution is answered without a thread or a query while
-    the execution runs."""
+async def execution_from_memory(*, arn: str) -> Execution | None:
+    """The execution as this process saved it when it started it, while the runtime says it runs,
+    or with its end set (not saved) once the runtime reports one; None when this process does not
+    hold it. Reads no database, and asks the runtime without blocking (from memory, or a Redis
+    round trip), so an event loop may call it: a client polling DescribeExecution is answered
+    without a thread or a query, the end included. An end reported by a runtime elsewhere is
+    answered once, then the execution is let go (the database answers from then on)."""
     runtime = current_runtime()
     if runtime is None:
         return None
     sink = get_sink()
     execution = sink.kept(arn)
-    if execution is None or sink.ended(arn) is not None:
+    if execution is None:
         return None
-    running = await runtime.is_running_async(arn)
-    if running is False and not runtime.in_process:
-        sink.forget(arn)  # ended elsewhere: its worker writes the end, the database answers from now on
-    return execution if running else None
+    result = sink.ended(arn)  # this process writes the end: held until it is written
+    if result is None:
+        running = await runtime.is_running_async(arn)
+        if running:
+            return execution
+        if running is None or runtime.in_process:
+            return None
+        result = await runtime.ended_async(arn)  # ended in a worker, which writes the end
+        sink.forget(arn)
+        if result is None:
+            return None
+    ended = copy.copy(execution)
+    for name, value in ended_fields(result).items():
+        setattr(ended, name, value)
+    return ended
 
 
 def _ended_in_runtime(execution: Execution) -> ExecutionResult | None:

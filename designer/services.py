@@ -299,6 +299,8 @@ def _start_in_runtime(runtime, request: ExecutionRequest, execution: Execution |
     try:
         if execution is not None:
             sink.keep(execution)  # while it runs: DescribeExecution answers from it
+        else:
+            sink.forget(request.execution_arn)  # a redrive: the execution held since its start is out of date
         runtime.start_execution(request, sink)
     except Exception as exc:  # a runtime that cannot start fails the execution, not the request
         sink.forget(request.execution_arn)

@@ -123,7 +123,7 @@ class DjangoExecutionSink:
 
     def keep(self, execution: Execution) -> None:
         """Hold ``execution`` (RUNNING, as saved) while it runs: DescribeExecution answers from it
-        without the database (``designer.selectors.execution_running_from_memory``). Dropped when
+        without the database (``designer.selectors.execution_from_memory``). Dropped when
         this sink writes its end, when a runtime elsewhere is seen to have ended it, or, past
         _KEPT_MAX held, oldest first."""
         kept = self._kept

@@ -59,10 +59,10 @@ def start_sync_execution(params: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def describe_running_from_memory(params: dict[str, Any]) -> dict[str, Any] | None:
-    """DescribeExecution of a running execution this process started, from memory (no database,
-    so the event loop may answer it); None when the execution is not such a one."""
-    execution = await selectors.execution_running_from_memory(arn=params["executionArn"])
+async def describe_from_memory(params: dict[str, Any]) -> dict[str, Any] | None:
+    """DescribeExecution of an execution this process started, running or just ended, from memory
+    (no database, so the event loop may answer it); None when the execution is not such a one."""
+    execution = await selectors.execution_from_memory(arn=params["executionArn"])
     return None if execution is None else execution_description(execution, include_data=_include_data(params))
 
 
@@ -142,5 +142,5 @@ ACTIONS = {
 #: Actions the event loop may answer itself when it can without blocking (None: it cannot, so
 #: the action runs on a thread as usual): what clients poll.
 ON_LOOP = {
-    "DescribeExecution": describe_running_from_memory,
+    "DescribeExecution": describe_from_memory,
 }

@@ -86,6 +86,9 @@ class Runtime(Protocol):
         """``is_running`` for a caller on an event loop, which it does not block; None when it
         cannot tell now."""
 
+    async def ended_async(self, execution_arn: str) -> ExecutionResult | None:
+        """``ended`` for a caller on an event loop, which it does not block."""
+
     def ended(self, execution_arn: str) -> ExecutionResult | None:
         """The end of an execution that has ended, known here before its sink (perhaps in another
         process) has written it; None when it has not ended or this runtime cannot tell."""

@@ -198,15 +198,25 @@ class CeleryRuntime:
     async def is_running_async(self, execution_arn: str) -> bool | None:
         """From Redis, where the driver drops the execution from the running set as it records its
         end (one round trip; None while Redis does not answer)."""
+        try:
+            return bool(await self._loop_client().sismember(keys.RUNNING, execution_arn))
+        except (redis.RedisError, OSError):
+            return None
+
+    async def ended_async(self, execution_arn: str) -> ExecutionResult | None:
+        """As ``ended``, in one round trip on the caller's loop."""
+        try:
+            return load_result(await self._loop_client().get(keys.x(execution_arn, "result")))
+        except (redis.RedisError, OSError):
+            return None
+
+    def _loop_client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
             client = self._loop_clients[loop] = aioredis.Redis.from_url(
                 self.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        try:
-            return bool(await client.sismember(keys.RUNNING, execution_arn))
-        except (redis.RedisError, OSError):
-            return None
+        return client
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until what the workers have recorded so far has been copied to the sinks."""

@@ -159,6 +159,9 @@ class EmbeddedRuntime:
     async def is_running_async(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 
+    async def ended_async(self, execution_arn: str) -> None:
+        return None  # as ``ended``
+
     def running(self) -> list[str]:
         """The ARNs of the executions running here now."""
         return list(self._running)

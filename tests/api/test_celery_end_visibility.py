@@ -105,18 +105,19 @@ def test_the_history_of_an_ended_execution_waits_for_the_worker_to_write_its_end
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_running_celery_execution_is_described_from_memory_until_the_driver_records_its_end(sfn, celery_runtime):
+def test_a_celery_execution_is_described_from_memory_while_it_runs_and_at_its_end(sfn, celery_runtime):
     """The web process that started an execution answers DescribeExecution from the execution as
     it saved it, asking Redis only whether it still runs (no thread, no query); the same answer as
-    the database's. Once the driver records the end, the end shows at once, from Redis."""
+    the database's. Once the driver records the end, the first poll gets it from Redis too, and
+    the database answers from then on."""
     import asyncio
 
-    from designer.awsapi.executions import describe_execution, describe_running_from_memory
+    from designer.awsapi.executions import describe_execution, describe_from_memory
     from designer.sink import get_sink
     from executor.runtime.store import keys
 
     def from_memory(params):
-        return asyncio.run(describe_running_from_memory(params))
+        return asyncio.run(describe_from_memory(params))
 
     machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(DEFINITION),
                                        roleArn=ROLE_ARN)["stateMachineArn"]
@@ -130,7 +131,10 @@ def test_a_running_celery_execution_is_described_from_memory_until_the_driver_re
     stop_time = time.time()
     _driver_records_the_end(arn, stop_time)
     redis.Redis.from_url(URL).srem(keys.RUNNING, arn)  # as the driver does with the end, in one transaction
-    assert from_memory({"executionArn": arn}) is None
-    assert get_sink().kept(arn) is None  # the database (and Redis) answer from now on
+    ended = from_memory({"executionArn": arn})
+    assert ended is not None and (ended["status"], ended["output"]) == ("SUCCEEDED", '{"done":true}')
+    assert ended == describe_execution({"executionArn": arn})  # the database's row, and the end from Redis
+    assert abs(ended["stopDate"].timestamp() - stop_time) < 0.001
+    assert from_memory({"executionArn": arn}) is None and get_sink().kept(arn) is None  # let go
     described = sfn.describe_execution(executionArn=arn)
     assert (described["status"], described["output"]) == ("SUCCEEDED", '{"done":true}')

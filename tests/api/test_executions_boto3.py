@@ -263,10 +263,11 @@ def test_start_sync_execution_with_bad_input_raises_invalid_execution_input(sfn,
 def test_a_running_execution_is_described_alike_from_memory_and_from_the_database(sfn, make_state_machine):
     """While it runs in the web process, DescribeExecution answers from the execution as it was
     saved; the answer is the one the database gives, and a stop shows at once."""
-    from designer.awsapi.executions import describe_execution, describe_running_from_memory
+    from designer.awsapi.executions import describe_execution, describe_from_memory
+    from designer.sink import get_sink
 
     def describe_running_here(params):
-        return asyncio.run(describe_running_from_memory(params))
+        return asyncio.run(describe_from_memory(params))
 
     arn = make_state_machine("polled", definition=WAIT_DEFINITION)
     started = sfn.start_execution(stateMachineArn=arn, name="polled-1", input=json.dumps({"text": "é 😀"}),
@@ -286,4 +287,5 @@ def test_a_running_execution_is_described_alike_from_memory_and_from_the_databas
     sfn.stop_execution(executionArn=execution_arn, error="Halt", cause="enough")
     described = sfn.describe_execution(executionArn=execution_arn)  # at once: no poll shows it running
     assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Halt", "enough")
+    get_sink().flush(10)  # the end written: the database answers from now on
     assert describe_running_here({"executionArn": execution_arn}) is None
