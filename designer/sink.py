@@ -48,6 +48,7 @@ _DATABASE_PATIENCE_S = 60.0
 # Executions held for DescribeExecution while they run (``keep``): on a runtime elsewhere, one
 # nobody asks about after its end is only dropped as newer ones come.
 _KEPT_MAX = 10_000
+_KEPT_BYTES = 64 * 1024 * 1024
 
 
 def to_datetime(value: Any) -> datetime:
@@ -73,7 +74,9 @@ class DjangoExecutionSink:
         self._pending: dict[str, int] = {}
         self._ended: dict[str, ExecutionResult] = {}
         # Executions started here that run in this process, until their end is written (kept)
-        self._kept: dict[str, Execution] = {}
+        self._kept: dict[str, tuple[Execution, int]] = {}  # ARN -> (execution, its input's and definition's size)
+        self._kept_bytes = 0
+        self._kept_lock = threading.Lock()
         self._children_queued = 0  # Distributed Map child records among them
 
     # --- the ExecutionSink protocol
@@ -123,24 +126,28 @@ class DjangoExecutionSink:
 
     def keep(self, execution: Execution) -> None:
         """Hold ``execution`` (RUNNING, as saved) while it runs: DescribeExecution answers from it
-        without the database (``designer.selectors.execution_from_memory``). Dropped when
-        this sink writes its end, when a runtime elsewhere is seen to have ended it, or, past
-        _KEPT_MAX held, oldest first."""
-        kept = self._kept
-        while len(kept) >= _KEPT_MAX:
-            try:
-                kept.pop(next(iter(kept)), None)
-            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
-                break
-        kept[execution.arn] = execution
+        without the database (``designer.selectors.execution_from_memory``). Dropped when this
+        sink writes its end, when a runtime elsewhere is seen to have ended it, or, oldest first,
+        past _KEPT_MAX executions or _KEPT_BYTES of their inputs and definitions."""
+        size = len(execution.input or "") + len(execution.definition or "")
+        with self._kept_lock:
+            kept = self._kept
+            while kept and (len(kept) >= _KEPT_MAX or self._kept_bytes + size > _KEPT_BYTES):
+                self._kept_bytes -= kept.pop(next(iter(kept)))[1]
+            kept[execution.arn] = (execution, size)
+            self._kept_bytes += size
 
     def kept(self, execution_arn: str) -> Execution | None:
         """The execution ``keep`` holds, as it was saved (RUNNING); None once its end is written."""
-        return self._kept.get(execution_arn)
+        held = self._kept.get(execution_arn)
+        return None if held is None else held[0]
 
     def forget(self, execution_arn: str) -> None:
         """Stop holding ``execution_arn`` (its runtime could not start it, or it ended elsewhere)."""
-        self._kept.pop(execution_arn, None)
+        with self._kept_lock:
+            held = self._kept.pop(execution_arn, None)
+            if held is not None:
+                self._kept_bytes -= held[1]
 
     def settle(self, execution_arn: str, timeout: float = 10.0) -> None:
         """Wait until what is queued for ``execution_arn`` is written (at once when nothing is)."""
@@ -175,7 +182,7 @@ class DjangoExecutionSink:
                     self._pending.pop(arn, None)
                 if kind == "finished":
                     self._ended.pop(arn, None)
-                    self._kept.pop(arn, None)
+                    self.forget(arn)
                 elif kind == "child":
                     self._children_queued -= 1
 

@@ -212,3 +212,18 @@ def test_details_of_every_kind_of_text_come_back_as_they_were_given(execution):
     assert [d["input"] for d in details] == ["plain", "é 😀 中文", "a\u2028b", "nul\\u0000here", "lone\\ud800",
                                              "back\\ud800slash"]
     assert {(d["n"], d["f"]) for d in details} == {(2 ** 70, 1e-7)}
+
+
+def test_the_executions_held_for_describe_execution_are_bounded_by_count_and_by_size(monkeypatch):
+    """The oldest go first, past the count or past the bytes of their inputs and definitions."""
+    monkeypatch.setattr(sink_module, "_KEPT_MAX", 3)
+    monkeypatch.setattr(sink_module, "_KEPT_BYTES", 1000)
+    sink = DjangoExecutionSink()
+    for i in range(4):
+        sink.keep(Execution(arn=f"arn-{i}", input="x" * 5, definition="y" * 5))
+    assert [sink.kept(f"arn-{i}") is not None for i in range(4)] == [False, True, True, True]
+    sink.keep(Execution(arn="big", input="x" * 980, definition="y" * 10))
+    assert [sink.kept(a) is not None for a in ("arn-1", "arn-2", "arn-3", "big")] == [False, False, True, True]
+    sink.forget("big")
+    sink.forget("arn-3")
+    assert sink._kept_bytes == 0 and sink.kept("arn-3") is None
