@@ -253,21 +253,27 @@ class DjangoExecutionSink:
         # Only RUNNING executions take events: none may follow the terminal event.
         ids, machine_names = _running_ids(arns) if arns else ({}, {})
         written: dict[str, list[EventRow]] = {}
-        rows: list[EventRow] = []
+        # The rows are made before the transaction begins: on SQLite it holds the one write lock,
+        # which StartExecution and every other writer wait for.
+        made: dict[int, list[tuple]] = {}
+        for index, (kind, arn, payload) in enumerate(batch):
+            if kind == "events" and arn in ids:
+                rows = [_event_row(ids[arn], event) for event in payload]
+                written.setdefault(arn, []).extend(rows)
+                made[index] = _row_values(rows)
+        values: list[tuple] = []
         with transaction.atomic():
-            for kind, arn, payload in batch:
-                if kind == "events" and arn in ids:
-                    made = [_event_row(ids[arn], event) for event in payload]
-                    written.setdefault(arn, []).extend(made)
-                    rows.extend(made)
+            for index, (kind, arn, payload) in enumerate(batch):
+                if index in made:
+                    values.extend(made[index])
                 elif kind == "map_run" and arn in ids:
                     _store_map_run(ids[arn], payload)
                 elif kind == "finished" and arn in ids:
                     # Events first: a reader who sees the terminal status sees the whole history.
-                    _bulk_insert(rows)
-                    rows = []
+                    _insert_row_values(values)
+                    values = []
                     _finish(ids[arn], payload)
-            _bulk_insert(rows)
+            _insert_row_values(values)
             if children:  # after the Map Runs of this batch, which they belong to
                 _store_children(children)
         publish_batch(batch, machine_names, written)  # committed: live views may hear of it (designer/live)
@@ -404,18 +410,24 @@ def _bulk_insert(rows: list[EventRow]) -> None:
     product writes, and model instances (or Django's per-value adapters) would cost more than the
     database does. A runtime that replays after a crash may resend events: the unique key makes
     that harmless."""
-    if not rows:
-        return
+    _insert_row_values(_row_values(rows))
+
+
+def _row_values(rows: list[EventRow]) -> list[tuple]:
+    """The rows' column values, as the database driver takes them."""
     if connection.vendor == "sqlite":  # the time as the text Django stores for a datetime: naive UTC
-        details, values = "%s", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
-                                  _sqlite_time(r.micros), r.details) for r in rows]
-    else:
-        adapt_time = connection.ops.adapt_datetimefield_value
-        details, values = "%s::jsonb", [(r.execution_id, r.event_id, r.previous_event_id, r.type,
-                                         adapt_time(_EPOCH + timedelta(microseconds=r.micros)), r.details)
-                                        for r in rows]
-    _insert_many(HistoryEvent._meta.db_table, _COLUMNS, values, ignore_conflicts=True,
-                 placeholders=["%s"] * (len(_COLUMNS) - 1) + [details])
+        return [(r.execution_id, r.event_id, r.previous_event_id, r.type, _sqlite_time(r.micros), r.details)
+                for r in rows]
+    adapt_time = connection.ops.adapt_datetimefield_value
+    return [(r.execution_id, r.event_id, r.previous_event_id, r.type,
+             adapt_time(_EPOCH + timedelta(microseconds=r.micros)), r.details) for r in rows]
+
+
+def _insert_row_values(values: list[tuple]) -> None:
+    if values:
+        details = "%s" if connection.vendor == "sqlite" else "%s::jsonb"
+        _insert_many(HistoryEvent._meta.db_table, _COLUMNS, values, ignore_conflicts=True,
+                     placeholders=["%s"] * (len(_COLUMNS) - 1) + [details])
 
 
 def _insert_executions(rows: list[Execution]) -> None:
