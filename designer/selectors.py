@@ -108,13 +108,12 @@ async def execution_from_memory(*, arn: str) -> Execution | None:
         return None
     result = sink.ended(arn)  # this process writes the end: held until it is written
     if result is None:
-        running = await runtime.is_running_async(arn)
+        running, result = await runtime.state_async(arn)
         if running:
             return execution
         if running is None or runtime.in_process:
             return None
-        result = await runtime.ended_async(arn)  # ended in a worker, which writes the end
-        sink.forget(arn)
+        sink.forget(arn)  # ended in a worker, which writes the end
         if result is None:
             return None
     ended = copy.copy(execution)

@@ -26,6 +26,7 @@ from django.db.models import F, Max
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
 from designer.storable import UNSTORABLE, escape_unstorable
+from executor.asl.history import not_json
 from executor.runtime.base import ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class DjangoExecutionSink:
         self._pending_lock = threading.Lock()
         self._pending: dict[str, int] = {}
         self._ended: dict[str, ExecutionResult] = {}
-        # Executions started here that run in this process, until their end is written (kept)
+        # Executions this process started, held for DescribeExecution while they run (keep)
         self._kept: dict[str, tuple[Execution, int]] = {}  # ARN -> (execution, its input's and definition's size)
         self._kept_bytes = 0
         self._kept_lock = threading.Lock()
@@ -494,13 +495,9 @@ def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
     return details
 
 
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 # The details are dumped with every non-ASCII character escaped, so what a database cannot store
 # (NUL, a lone surrogate) can only appear as one of these escapes: only then is it looked for.
-_DETAILS_JSON = c_make_encoder(None, _not_json, encode_basestring_ascii, None, ":", ",", False, False, True)
+_DETAILS_JSON = c_make_encoder(None, not_json, encode_basestring_ascii, None, ":", ",", False, False, True)
 _ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
@@ -550,7 +547,7 @@ def _event_row(execution_id: int, event: dict[str, Any]) -> EventRow:
     text = _details_json(details)
     if _ESCAPED_UNSTORABLE.search(text):  # rare: escape the payloads, or fail on other text
         details = _storable_details(event)
-        text = "".join(_DETAILS_JSON(details, 0))
+        text = _details_json(details)
     event_id, previous, kind = int(event["id"]), int(event.get("previousEventId") or 0), str(event["type"])
     return EventRow(execution_id, event_id, previous, kind, micros, text, details)
 

@@ -61,10 +61,20 @@ class _LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "message": refused.message})
             await self.close(code=refused.code)
             return
+        self._recheck_task = asyncio.create_task(self._recheck_later())
         if params.get("metrics", "1") != "0":
             self._metrics_task = asyncio.create_task(self._send_metrics())
 
     async def open(self, params: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    async def _recheck_later(self) -> None:
+        await asyncio.sleep(WATCH_TTL_S + 0.1)
+        await self.recheck()
+
+    async def recheck(self) -> None:
+        """Read the database again for what was written while the writers did not know of this
+        socket yet (they may take WATCH_TTL_S to learn of it: designer/live/publisher.py)."""
         raise NotImplementedError
 
     async def join(self, group: str) -> None:
@@ -115,8 +125,6 @@ class ExecutionEventsConsumer(_LiveConsumer):
         self._sending = asyncio.Lock()
         await self.join(execution_group(arn))
         await self._catch_up_with_status()
-        if self.last_status is None or self.last_status["status"] == "RUNNING":
-            self._recheck_task = asyncio.create_task(self._catch_up_later())
 
     async def _catch_up_with_status(self) -> None:
         # The status first: the sink commits an execution's events before its end, so every
@@ -125,11 +133,10 @@ class ExecutionEventsConsumer(_LiveConsumer):
         await self._catch_up()
         await self._send_status(status)
 
-    async def _catch_up_later(self) -> None:
-        """What was written while the writers did not know of this socket yet."""
-        await asyncio.sleep(WATCH_TTL_S + 0.1)
-        async with self._sending:
-            await self._catch_up_with_status()
+    async def recheck(self) -> None:
+        if self.last_status is None or self.last_status["status"] == "RUNNING":
+            async with self._sending:
+                await self._catch_up_with_status()
 
     async def live_batch(self, message: dict[str, Any]) -> None:
         async with self._sending:
@@ -198,11 +205,8 @@ class MachineExecutionsConsumer(_LiveConsumer):
         executions = await database_sync_to_async(_recent_executions)(name)
         self.last_status = {status["executionArn"]: status for status in executions}
         await self.send_json({"type": "executions", "executions": executions})
-        self._recheck_task = asyncio.create_task(self._catch_up_later())
 
-    async def _catch_up_later(self) -> None:
-        """Starts and ends written while the writers did not know of this socket yet."""
-        await asyncio.sleep(WATCH_TTL_S + 0.1)
+    async def recheck(self) -> None:
         executions = await database_sync_to_async(_recent_executions)(self.name)
         for status in reversed(executions):  # oldest first, as they happened
             if self.last_status.get(status["executionArn"], {}).get("status") != status["status"]:

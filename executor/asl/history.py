@@ -10,18 +10,19 @@ from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 __all__ = ["dumps", "EventLog", "MAX_PAYLOAD_BYTES", "DETAILS_KEYS", "lambda_function_name",
-           "split_resource", "is_activity", "needs_task_token"]
+           "split_resource", "is_activity", "needs_task_token", "not_json"]
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 
-def _not_json(value: Any) -> Any:
+def not_json(value: Any) -> Any:
+    """The ``default`` of the C encoders made once here and in the runtimes: refuse, as json does."""
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 # json.JSONEncoder makes a new C encoder for every value it encodes, which costs more than
 # encoding a small payload; this one is made once. Without markers (values made from JSON hold
 # no cycles), NaN and the infinities refused as AWS refuses them.
-_ENCODE = c_make_encoder(None, _not_json, encode_basestring, None, ":", ",", False, False, False)
+_ENCODE = c_make_encoder(None, not_json, encode_basestring, None, ":", ",", False, False, False)
 
 
 def dumps(value: Any) -> str:

@@ -82,12 +82,9 @@ class Runtime(Protocol):
     def is_running(self, execution_arn: str) -> bool:
         """Whether the execution has started and not ended."""
 
-    async def is_running_async(self, execution_arn: str) -> bool | None:
-        """``is_running`` for a caller on an event loop, which it does not block; None when it
-        cannot tell now."""
-
-    async def ended_async(self, execution_arn: str) -> ExecutionResult | None:
-        """``ended`` for a caller on an event loop, which it does not block."""
+    async def state_async(self, execution_arn: str) -> tuple[bool | None, ExecutionResult | None]:
+        """``(is_running, ended)`` for a caller on an event loop, which it does not block; running
+        is None when the runtime cannot tell now."""
 
     def ended(self, execution_arn: str) -> ExecutionResult | None:
         """The end of an execution that has ended, known here before its sink (perhaps in another

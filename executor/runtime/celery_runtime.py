@@ -79,7 +79,7 @@ class CeleryRuntime:
         self.app = app
         self.redis_url = redis_url or default_redis_url()
         self.client = sync_client(self.redis_url)
-        # is_running_async's clients, one per event loop that asks (a client belongs to its loop)
+        # state_async's clients, one per event loop that asks (a client belongs to its loop)
         self._loop_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.mirror = mirror_history
         self.poll_interval = poll_interval
@@ -195,28 +195,21 @@ class CeleryRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return bool(self.client.sismember(keys.RUNNING, execution_arn))
 
-    async def is_running_async(self, execution_arn: str) -> bool | None:
-        """From Redis, where the driver drops the execution from the running set as it records its
-        end (one round trip; None while Redis does not answer)."""
-        try:
-            return bool(await self._loop_client().sismember(keys.RUNNING, execution_arn))
-        except (redis.RedisError, OSError):
-            return None
-
-    async def ended_async(self, execution_arn: str) -> ExecutionResult | None:
-        """As ``ended``, in one round trip on the caller's loop."""
-        try:
-            return load_result(await self._loop_client().get(keys.x(execution_arn, "result")))
-        except (redis.RedisError, OSError):
-            return None
-
-    def _loop_client(self) -> aioredis.Redis:
+    async def state_async(self, execution_arn: str) -> tuple[bool | None, ExecutionResult | None]:
+        """From Redis in one round trip on the caller's loop: the driver drops the execution from
+        the running set as it records its end, in one transaction. (None, None) while Redis does
+        not answer."""
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
             client = self._loop_clients[loop] = aioredis.Redis.from_url(
                 self.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        return client
+        try:
+            running, result = await (client.pipeline(transaction=False).sismember(keys.RUNNING, execution_arn)
+                                     .get(keys.x(execution_arn, "result")).execute())
+        except (redis.RedisError, OSError):
+            return None, None
+        return bool(running), load_result(result)
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until what the workers have recorded so far has been copied to the sinks."""

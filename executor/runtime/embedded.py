@@ -156,11 +156,8 @@ class EmbeddedRuntime:
     def is_running(self, execution_arn: str) -> bool:
         return execution_arn in self._running
 
-    async def is_running_async(self, execution_arn: str) -> bool:
-        return execution_arn in self._running
-
-    async def ended_async(self, execution_arn: str) -> None:
-        return None  # as ``ended``
+    async def state_async(self, execution_arn: str) -> tuple[bool, None]:
+        return execution_arn in self._running, None  # the end: as ``ended``
 
     def running(self) -> list[str]:
         """The ARNs of the executions running here now."""

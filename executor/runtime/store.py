@@ -37,6 +37,8 @@ from typing import Any
 import orjson
 import redis
 
+from executor.asl.history import not_json
+
 from .base import ExecutionRequest, ExecutionResult
 
 __all__ = ["DEFAULT_REDIS_URL", "redis_url", "keys", "token_key", "owner_id", "holder_is_dead",
@@ -255,14 +257,10 @@ def load_result(text: str | bytes | None) -> ExecutionResult | None:
     return ExecutionResult(**json.loads(text))
 
 
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 # What json.dumps(separators=(",", ":"), ensure_ascii=False) makes, with the C encoder made once:
 # json.dumps makes one per call, which costs more than encoding an event (records carry JSON
 # values only, so no cycle check).
-_RECORD_JSON = c_make_encoder(None, _not_json, encode_basestring, None, ":", ",", False, False, True)
+_RECORD_JSON = c_make_encoder(None, not_json, encode_basestring, None, ":", ",", False, False, True)
 
 
 def dumps_record(value: Any) -> str:
