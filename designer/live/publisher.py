@@ -24,6 +24,7 @@ import atexit
 import collections
 import logging
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -35,7 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from designer.live.groups import execution_group, machine_group
-from designer.live.wire import event_wire, status_wire
+from designer.live.wire import event_wire, row_wire, status_wire
 from designer.lookups import EXECUTION_BY_ARN
 from designer.models import Execution, HistoryEvent
 
@@ -250,11 +251,14 @@ def publish_batch(batch: list[tuple], machine_names: dict[str, str], written: di
 
 class _Watchers:
     """Whether a group has subscribers, asked of the layer: the in-memory layer's own table, or
-    Redis's count of the group channel's subscribers (kept for WATCH_TTL_S; a Redis that does not
+    the group channels Redis has subscribers for, all read in one round trip and kept for
+    WATCH_TTL_S (so a new execution's group costs no round trip of its own; a Redis that does not
     answer counts as watched, so the layer's own errors decide)."""
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[float, bool]] = {}
+        self._channels: frozenset[bytes] = frozenset()
+        self._until = 0.0  # monotonic time until which _channels is taken as true
+        self._lock = threading.Lock()
         self._client: redis.Redis | None = None
         self._pid = os.getpid()
 
@@ -267,25 +271,27 @@ class _Watchers:
         prefix, host = _pubsub_settings()
         if host is None:
             return True  # a layer we cannot ask: publish, as before
-        now = time.monotonic()
-        known = self._known.get(group)
-        if known is not None and known[0] > now:
-            return known[1]
-        try:
+        if self._until <= time.monotonic() or self._pid != os.getpid():
+            try:
+                self._refresh(prefix, host)
+            except redis.RedisError:
+                return True
+        return f"{prefix}__group__{group}".encode() in self._channels
+
+    def forget(self) -> None:
+        """Ask Redis again at the next question."""
+        self._until = 0.0
+
+    def _refresh(self, prefix: str, host: str) -> None:
+        with self._lock:  # one thread asks; the others wait for its answer rather than ask too
+            if self._until > time.monotonic() and self._pid == os.getpid():
+                return
             if self._client is None or self._pid != os.getpid():  # a forked process makes its own
                 self._client = redis.Redis.from_url(host, socket_timeout=2, socket_connect_timeout=2)
                 self._pid = os.getpid()
-            channel = f"{prefix}__group__{group}"
-            answer = bool(dict(self._client.pubsub_numsub(channel)).get(channel.encode(), 0))
-        except redis.RedisError:
-            return True
-        if len(self._known) > 10_000:
-            try:
-                self._known = {g: k for g, k in list(self._known.items()) if k[0] > now}
-            except RuntimeError:  # another thread added one meanwhile: prune next time
-                pass
-        self._known[group] = (now + WATCH_TTL_S, answer)
-        return answer
+            pattern = re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + "__group__*"
+            self._channels = frozenset(self._client.pubsub_channels(pattern))
+            self._until = time.monotonic() + WATCH_TTL_S
 
 
 def _pubsub_settings() -> tuple[str, str | None]:
@@ -307,7 +313,7 @@ def _publish_batch(batch: list[tuple], machine_names: dict[str, str], written: d
     for arn, rows in written.items():
         group = execution_group(arn)
         if watched(group):
-            publisher.submit(group, events=[row.wire for row in rows])
+            publisher.submit(group, events=[row_wire(row) for row in rows])
     for kind, arn, _ in batch:
         if kind == "finished" and arn in machine_names and (
                 watched(execution_group(arn)) or watched(machine_group(machine_names[arn]))):

@@ -69,6 +69,7 @@ async def test_a_socket_the_writers_do_not_know_of_yet_gets_every_event_and_the_
     Events written in that second reach a new socket by its second read of the database; an end
     written in it comes after every event."""
     group = execution_group(run.arn)
+    publisher.watched.forget()
     assert await asyncio.to_thread(publisher.watched, group) is False  # learnt: nobody, for a second
     client = Client(f"/ws/executions/{run.arn}?metrics=0")
     assert (await client.connect())[0]
@@ -85,7 +86,7 @@ async def test_a_socket_the_writers_do_not_know_of_yet_gets_every_event_and_the_
     assert submitted[group] == [4, 5, 6]
 
     other = await database_sync_to_async(lambda: execution(state_machine("watched-too"), "second"))()
-    publisher.watched._known.clear()
+    publisher.watched.forget()
     assert await asyncio.to_thread(publisher.watched, execution_group(other.arn)) is False
     late = Client(f"/ws/executions/{other.arn}?metrics=0")
     assert (await late.connect())[0]
@@ -107,6 +108,7 @@ async def test_a_machine_socket_the_writers_do_not_know_of_yet_hears_of_the_end(
     from designer.live.groups import machine_group
 
     machine = await database_sync_to_async(state_machine)("watched-machine")
+    publisher.watched.forget()
     assert await asyncio.to_thread(publisher.watched, machine_group(machine.name)) is False
     page = Client(f"/ws/machines/{machine.name}?metrics=0")
     assert (await page.connect())[0]
