@@ -29,8 +29,9 @@ import redis
 import redis.asyncio as aioredis
 
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
+from .ends import Ends
 from .metrics import runtime_metrics
-from .store import START_GRACE_S, adopt_request, keys, load_result, notify, save_request, sync_client
+from .store import START_GRACE_S, adopt_request, keys, load_result, loads_events, notify, save_request, sync_client
 from .store import redis_url as default_redis_url
 
 __all__ = ["CeleryRuntime", "ExecutionAlreadyExists"]
@@ -81,6 +82,7 @@ class CeleryRuntime:
         self.client = sync_client(self.redis_url)
         # state_async's clients, one per event loop that asks (a client belongs to its loop)
         self._loop_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._ends = Ends(self.redis_url)  # the ends of executions started here, as drivers announce them
         self.mirror = mirror_history
         self.poll_interval = poll_interval
         self._tracked: dict[str, _Tracked] = {}
@@ -99,11 +101,23 @@ class CeleryRuntime:
         """Record the request and queue it for the driver hosts (one Redis round trip); returns a future
         of the ExecutionResult.
         Raises ExecutionAlreadyExists for an ARN already used, redis.ConnectionError without Redis."""
+        return self._start(request, sink, polled=True)
+
+    def _start(self, request: ExecutionRequest, sink: ExecutionSink | None, *, polled: bool
+               ) -> concurrent.futures.Future:
         arn = request.execution_arn
         if request.redrive:  # the run that ended leaves its records; the redriven one starts afresh
             self.client.delete(*(keys.x(arn, part) for part in keys.ALL))
+        if polled:  # before it can end: state_async answers from memory while it runs
+            self._ends.watch(arn)
         # Should the start message be lost, or wait long behind other work, a host adopts it then.
-        if not save_request(self.client, request, lease=time.time() + START_GRACE_S, mirror=self.mirror):
+        try:
+            saved = save_request(self.client, request, lease=time.time() + START_GRACE_S, mirror=self.mirror)
+        except BaseException:
+            self._ends.forget(arn)
+            raise
+        if not saved:
+            self._ends.forget(arn)
             raise ExecutionAlreadyExists(arn)
         future: concurrent.futures.Future = _ResultFuture(self, arn)
         if self.mirror:
@@ -134,7 +148,7 @@ class CeleryRuntime:
 
     def run_sync(self, request: ExecutionRequest, sink: ExecutionSink | None = None,
                  timeout: float | None = None) -> ExecutionResult:
-        future = self.start_execution(request, sink)
+        future = self._start(request, sink, polled=False)
         if not self.mirror:  # wake on the driver's signal rather than the next poll
             result = self.wait(request.execution_arn, timeout if timeout is not None else 365 * 24 * 3600.0)
             if result is not None:
@@ -188,9 +202,9 @@ class CeleryRuntime:
             self.client.blpop([keys.x(execution_arn, "fin")], timeout=min(remaining, 1.0))
 
     def history_page(self, execution_arn: str, *, offset: int = 0, limit: int = 100) -> list[dict]:
-        """Events ``offset`` to ``offset + limit`` of the recorded history."""
-        raw = self.client.lrange(keys.x(execution_arn, "ev"), offset, offset + limit - 1)
-        return [json.loads(e) for e in raw]
+        """Events ``offset`` to ``offset + limit`` of the recorded history (the log holds batches of
+        events, so it is read whole)."""
+        return loads_events(self.client.lrange(keys.x(execution_arn, "ev"), 0, -1))[offset:offset + limit]
 
     def is_running(self, execution_arn: str) -> bool:
         return bool(self.client.sismember(keys.RUNNING, execution_arn))
@@ -198,7 +212,15 @@ class CeleryRuntime:
     async def state_async(self, execution_arn: str) -> tuple[bool | None, ExecutionResult | None]:
         """From Redis in one round trip on the caller's loop: the driver drops the execution from
         the running set as it records its end, in one transaction. (None, None) while Redis does
-        not answer."""
+        not answer. An execution started here is answered from memory while it runs and at its end,
+        once, where the end is announced (executor/runtime/ends.py)."""
+        known = self._ends.state(execution_arn)
+        if known is not None:
+            running, record = known
+            if running:
+                return True, None
+            if record is not None:
+                return False, load_result(record)
         loop = asyncio.get_running_loop()
         client = self._loop_clients.get(loop)
         if client is None:
@@ -228,6 +250,7 @@ class CeleryRuntime:
 
     def close(self) -> None:
         self._closed = True
+        self._ends.close()
         self._wake.set()
         for loop, client in list(self._loop_clients.items()):
             if loop.is_running():
@@ -271,16 +294,16 @@ class CeleryRuntime:
         busy = False
         for arn, t in tracked:
             result = load_result(next(replies))
-            events = [json.loads(e) for e in next(replies)] if t.sink is not None else []
-            if events:
+            records = next(replies) if t.sink is not None else []  # the cursor counts records (batches)
+            if records:
                 busy = True
-                t.cursor += len(events)
+                t.cursor += len(records)
                 try:
-                    t.sink.append_events(arn, events)
+                    t.sink.append_events(arn, loads_events(records))
                 except Exception:
                     log.exception("the sink failed to take events of %s", arn)
                 self.client.set(keys.x(arn, "mcur"), t.cursor, ex=7 * 24 * 3600)
-            if result is not None and len(events) < 5000:
+            if result is not None and len(records) < 5000:
                 self._finished(arn, t, result)
         return busy
 

@@ -33,7 +33,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
 from .replay import START_TYPES, Replay, details_of
-from .store import RENEW_LUA, RETENTION_SECONDS, dumps_events, dumps_record, keys, token_key
+from .store import RENEW_LUA, RETENTION_SECONDS, dumps_events, dumps_record, keys, loads_events, token_key
 from .tokens import is_activity, make_token_for
 
 __all__ = ["Driver", "DriverSettings"]
@@ -156,7 +156,7 @@ class Driver:
         if result is not None or req is None:
             return False
         self.request_text = req.decode()
-        self.all_events = [json.loads(e) for e in events]
+        self.all_events = loads_events(events)
         self.results = {k.decode(): json.loads(v) for k, v in res.items()}
         self.dispatched = {k.decode(): v.decode() for k, v in disp.items()}
         self.sleeps = {k.decode(): float(v) for k, v in sleeps.items()}
@@ -185,8 +185,10 @@ class Driver:
 
     async def _write_result(self, result: ExecutionResult) -> None:
         pipe = self.r.pipeline(transaction=True)
-        pipe.set(self.k["result"], json.dumps(result.__dict__), ex=RETENTION_SECONDS)
+        record = json.dumps(result.__dict__)
+        pipe.set(self.k["result"], record, ex=RETENTION_SECONDS)
         pipe.rpush(self.k["fin"], "1")
+        pipe.publish(keys.ENDED, f"{self.arn}\n{record}")  # to the web processes that started it (ends.py)
         pipe.srem(keys.RUNNING, self.arn)
         pipe.zrem(keys.LEASES, self.arn)
         for part in ("req", "ev", "fin"):
@@ -429,7 +431,7 @@ class Driver:
             for queue, message in pushed:
                 pipe.lpush(queue, message)
             if events:
-                pipe.rpush(self.k["ev"], *dumps_events(events))
+                pipe.rpush(self.k["ev"], dumps_events(events))
             if live:
                 pipe.hset(self.k["disp"], mapping={k: self.remote[k][2] for k in live})
             if sleeps:
@@ -512,7 +514,7 @@ class Driver:
         pipe.sadd(keys.RUNNING, self.arn)
         pipe.delete(self.k["ev"])
         for i in range(0, len(events), 1000):
-            pipe.rpush(self.k["ev"], *dumps_events(events[i:i + 1000]))
+            pipe.rpush(self.k["ev"], dumps_events(events[i:i + 1000]))
         if self.results:
             pipe.hset(self.k["res"], mapping={k: dumps_record(v) for k, v in self.results.items()})
         if self.dispatched:

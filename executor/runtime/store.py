@@ -6,7 +6,7 @@ ids they were given), each Task's recorded result by the interpreter's replay
 key, Wait deadlines, task tokens. Keys (``{arn}`` is the execution ARN):
 
 ``sy:x:{arn}:req``    the ExecutionRequest (JSON) plus a per-execution secret
-``sy:x:{arn}:ev``     list of history events (JSON), in the order written
+``sy:x:{arn}:ev``     the history events in the order written: a list of batches (each a JSON array)
 ``sy:x:{arn}:res``    hash: replay key -> ``{"ok": value}`` or ``{"error", "cause"}``
 ``sy:x:{arn}:disp``   hash: replay key -> Celery task id of the work sent for it
 ``sy:x:{arn}:starts`` hash: replay key -> how many times a worker began it
@@ -77,6 +77,7 @@ class keys:  # noqa: N801 - a namespace of key builders
     STARTS = "sy:starts"  # executions to start: the first driver host that pops one adopts it
     HOSTS = "sy:hosts"  # hash: driver host -> {"held": executions, "at": when it said so}
     MIRROR = "sy:mirror"  # executions whose history a web process copies into its sink
+    ENDED = "sy:ended"  # channel: "<ARN>\n<result JSON>", published by a driver as it records an end
 
     #: every per-execution key except the run claims (deleted by the worker that holds them)
     ALL = ("req", "ev", "res", "disp", "starts", "sleep", "inbox", "lock", "stop", "result", "fin", "tok",
@@ -240,7 +241,7 @@ def adopt_request(client: redis.Redis, request: ExecutionRequest, events: list[d
     arn = request.execution_arn
     return bool(client.eval(_ADOPT_LUA, 7, keys.x(arn, "req"), keys.RUNNING, keys.LEASES, keys.MIRROR, keys.STARTS,
                             keys.x(arn, "result"), keys.x(arn, "ev"), json.dumps(record), arn, lease,
-                            "1" if mirror else "0", *dumps_events(events)))
+                            "1" if mirror else "0", *([dumps_events(events)] if events else [])))
 
 
 def load_request(record_text: str | bytes | None) -> tuple[ExecutionRequest, str] | None:
@@ -267,15 +268,26 @@ def dumps_record(value: Any) -> str:
     return "".join(_RECORD_JSON(value, 0))
 
 
-def dumps_events(events: list[dict]) -> list[bytes | str]:
-    """History events as records, for the event log. orjson writes an event in a fifth of the
-    time (a history is most of what a driver writes); an event it refuses (a lone surrogate, an
-    integer past 64 bits) is written as :func:`dumps_record` writes it. Events hold no NaN (their
-    payloads are JSON text), which orjson would write as null."""
-    out: list[bytes | str] = []
-    for event in events:
-        try:
-            out.append(orjson.dumps(event))
-        except TypeError:  # orjson.JSONEncodeError
-            out.append(dumps_record(event))
-    return out
+def dumps_events(events: list[dict]) -> bytes | str:
+    """A batch of history events as one record of the event log: a JSON array, one list element
+    however many events (a driver writes one per batch, so 400 events cost Redis and the client
+    one element, not 400). orjson writes it in a fifth of the time; a batch it refuses (a lone
+    surrogate, an integer past 64 bits) is written as :func:`dumps_record` writes it. Events hold
+    no NaN (their payloads are JSON text), which orjson would write as null."""
+    try:
+        return orjson.dumps(events)
+    except TypeError:  # orjson.JSONEncodeError
+        return dumps_record(events)
+
+
+def loads_events(records: list[bytes | str]) -> list[dict]:
+    """The events of an event log's records, in order: batches (arrays), or single events as
+    records written before batches were (objects)."""
+    events: list[dict] = []
+    for record in records:
+        value = json.loads(record)
+        if isinstance(value, list):
+            events.extend(value)
+        else:
+            events.append(value)
+    return events

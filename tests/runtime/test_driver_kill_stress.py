@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from executor.runtime.embedded import MemorySink
-from executor.runtime.store import keys
+from executor.runtime.store import keys, loads_events
 
 from .celery_support import LAMBDA, request
 
@@ -93,7 +93,7 @@ def _run(runtime, client, kill_at: str | None) -> tuple[object, list[dict], str,
     answered = False
     while not future.done() and time.monotonic() < deadline:
         if kill_at is not None and not killed:
-            seen = [json.loads(e)["type"] for e in client.lrange(keys.x(arn, "ev"), 0, -1)]
+            seen = [e["type"] for e in loads_events(client.lrange(keys.x(arn, "ev"), 0, -1))]
             if kill_at in seen:
                 holder = client.get(keys.x(arn, "lock"))
                 if holder is not None:
