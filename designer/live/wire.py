@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from designer.awsapi.shapes import execution_description, history_event
 from designer.models import Execution, HistoryEvent
 
-__all__ = ["event_wire", "status_wire"]
+__all__ = ["event_wire", "row_wire", "status_wire"]
 
 
 def _plain(value: Any) -> Any:
@@ -17,6 +19,13 @@ def _plain(value: Any) -> Any:
 def event_wire(row: HistoryEvent) -> dict[str, Any]:
     """One event exactly as GetExecutionHistory puts it in ``events``."""
     return {key: _plain(value) for key, value in history_event(row).items()}
+
+
+def row_wire(row: tuple) -> dict[str, Any]:
+    """One event as the history writer stored it (``designer.sink.EventRow``), as :func:`event_wire`
+    puts it; made only for a group someone watches."""
+    return {"timestamp": row[4] / 1_000_000, "type": row[3], "id": row[1], "previousEventId": row[2],
+            **orjson.loads(row[5])}
 
 
 def status_wire(execution: Execution, *, include_data: bool = True) -> dict[str, Any]:
