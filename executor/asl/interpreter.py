@@ -134,6 +134,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
             if steps % 64 == 0:
                 # A long run of states that never wait must still let other executions, timeouts
                 # and StopExecution in: hand the loop back now and then.
+                frame.dumped = None
                 await asyncio.sleep(0)
 
     # -- one state ---------------------------------------------------------------
@@ -152,8 +153,11 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
                 return done.get("next"), done.get("output")
         before_entered = frame.last
         entered_at = self.hooks.now()
+        dumped = frame.dumped
+        frame.dumped = None
+        input_text = dumped[1] if dumped is not None and dumped[0] is raw_input else dumps(raw_input)
         entered_id = log.add(f"{stype}StateEntered", frame.last,
-                             {"input": dumps(raw_input), "inputDetails": TRUNC, "name": state.name})
+                             {"input": input_text, "inputDetails": TRUNC, "name": state.name})
         frame.last = entered_id
         scope = Scope(self, state.name, entered_at, frame)
         scope.visit = visit
@@ -191,6 +195,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
                                      "with a size exceeding the maximum number of bytes service limit."))
         frame.last = log.add(f"{stype}StateExited", frame.last,
                              {"name": state.name, "output": text, "outputDetails": TRUNC})
+        frame.dumped = (output, text)
         return self._completed(position, frame, None if state.end or stype == "Succeed" else state.next, output)
 
     def _completed(self, position: str, frame: Frame, next_state: str | None, output: Any) -> tuple[str | None, Any]:

@@ -107,7 +107,7 @@ class Fatal(Exception):
 class Frame:
     """One thread of control: the top level, a branch or an iteration."""
 
-    __slots__ = ("last", "variables", "map_item", "log", "path", "visits", "position")
+    __slots__ = ("last", "variables", "map_item", "log", "path", "visits", "position", "dumped")
 
     def __init__(self, last: int, log: EventLog, variables: dict | None = None, map_item: dict | None = None,
                  path: str = "", position: str = ""):
@@ -119,6 +119,9 @@ class Frame:
         # The same without retry attempts ("/Map@1[3]"): what a redrive finds completed work by.
         self.position = position
         self.visits: dict[str, int] = {}
+        # The last state's output and its JSON text: the next state's input is that same value, so
+        # its StateEntered event takes the text rather than writing it again (None after an await).
+        self.dumped: tuple[Any, str] | None = None
 
     def visit(self, state_name: str) -> int:
         """Count entries into ``state_name`` on this thread (a loop enters a state again)."""
