@@ -360,7 +360,7 @@ def process_label(pid: int) -> str:
 
     args = argv(pid)
     text = " ".join(args)
-    if "daphne" in text:
+    if "daphne" in text or "config.web" in text:
         return "daphne (web, API, embedded runtime)"
     if "config.serve" in text:
         return "config.serve"

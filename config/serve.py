@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def commands(*, host: str, port: int, state_workers: int, inference: bool, runtime: str) -> list[list[str]]:
     """The processes to start, the web server last."""
     python = sys.executable
-    bindir = Path(python).parent
-    daphne = [str(bindir / "daphne"), "-b", host, "-p", str(port), "config.asgi:application"]
+    # daphne (config/web.py); a line per request only where ACCESS_LOG names a file, or - for stdout
+    access_log = os.environ.get("ACCESS_LOG", "")
+    daphne = [python, "-m", "config.web", "-b", host, "-p", str(port),
+              *(["--access-log", access_log] if access_log else ["-v", "0"]), "config.asgi:application"]
     if runtime != "celery":
         return [daphne]
     celery = [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "--without-gossip",
