@@ -33,7 +33,7 @@ from executor.resources import DEFAULT_QUEUE, queue_for
 from . import lifecycle
 from .base import ExecutionRequest, ExecutionResult
 from .replay import START_TYPES, Replay, details_of
-from .store import RENEW_LUA, RETENTION_SECONDS, dumps_events, dumps_record, keys, loads_events, token_key
+from .store import FINISH_LUA, RETENTION_SECONDS, dumps_events, dumps_record, keys, loads_events, token_key
 from .tokens import is_activity, make_token_for
 
 __all__ = ["Driver", "DriverSettings"]
@@ -184,19 +184,11 @@ class Driver:
         return result
 
     async def _write_result(self, result: ExecutionResult) -> None:
-        pipe = self.r.pipeline(transaction=True)
-        record = json.dumps(result.__dict__)
-        pipe.set(self.k["result"], record, ex=RETENTION_SECONDS)
-        pipe.rpush(self.k["fin"], "1")
-        pipe.publish(keys.ENDED, f"{self.arn}\n{record}")  # to the web processes that started it (ends.py)
-        pipe.srem(keys.RUNNING, self.arn)
-        pipe.zrem(keys.LEASES, self.arn)
-        for part in ("req", "ev", "fin"):
-            pipe.expire(self.k[part], RETENTION_SECONDS)
-        for part in ("res", "disp", "starts", "sleep", "inbox", "stop", "tok"):
-            pipe.expire(self.k[part], 3600)
-        pipe.eval(RENEW_LUA, 1, self.k["lock"], self.owner, 1)  # release: expire our lock now
-        await pipe.execute()
+        names = [self.k["result"], keys.RUNNING, keys.LEASES, self.k["lock"]]
+        names += [self.k[part] for part in ("fin", "req", "ev", "res", "disp", "starts", "sleep", "inbox", "stop",
+                                            "tok")]
+        await self.r.eval(FINISH_LUA, len(names), *names, json.dumps(result.__dict__), self.arn, RETENTION_SECONDS,
+                          3600, self.owner, keys.ENDED)
 
     async def _write_until_done(self, write, limit: float | None = None) -> None:
         deadline = time.monotonic() + (limit if limit is not None else self.settings.redis_down_limit_s)

@@ -153,6 +153,24 @@ return 0
 """
 
 
+#: A driver records an execution's end in one command: the result (kept ``ARGV[3]`` s), a wake-up
+#: for waiters, the announcement on the channel ``ARGV[6]`` (executor/runtime/ends.py), out of the
+#: running set and the leases, its records kept ``ARGV[3]`` s (fin, req, ev) or ``ARGV[4]`` s (the
+#: rest), and the lock released where ``ARGV[5]`` still holds it.
+#: KEYS: result, running, leases, lock, fin, req, ev, then the records kept for less long.
+FINISH_LUA = """
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('rpush', KEYS[5], '1')
+redis.call('publish', ARGV[6], ARGV[2] .. '\\n' .. ARGV[1])
+redis.call('srem', KEYS[2], ARGV[2])
+redis.call('zrem', KEYS[3], ARGV[2])
+for i = 5, 7 do redis.call('expire', KEYS[i], ARGV[3]) end
+for i = 8, #KEYS do redis.call('expire', KEYS[i], ARGV[4]) end
+if redis.call('get', KEYS[4]) == ARGV[5] then redis.call('pexpire', KEYS[4], 1) end
+return 1
+"""
+
+
 def claim(client: redis.Redis, key: str, holder: str, ttl_ms: int) -> bool:
     """Take ``key`` for ``holder``: when free, or when its holder is a dead process on this host."""
     if client.set(key, holder, nx=True, px=ttl_ms):
