@@ -144,8 +144,9 @@ class DriverHost:
                 if item is None:
                     continue
                 if item[0].decode() == keys.STARTS:
-                    more = await self.r.lpop(keys.STARTS, _STARTS_PER_READ - 1) or []
-                    for raw in [item[1], *more]:
+                    # The first is adopted at once: its round trip goes out beside the read of the rest.
+                    self.loop.create_task(self._adopt(item[1].decode()))
+                    for raw in await self.r.lpop(keys.STARTS, _STARTS_PER_READ - 1) or []:
                         self.loop.create_task(self._adopt(raw.decode()))
                     continue
                 await self._drain([item[1].decode()], more=True)
