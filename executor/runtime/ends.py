@@ -39,6 +39,7 @@ class Ends:
         self._bytes = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._pubsub: redis.client.PubSub | None = None
         self._closed = False
 
     def watch(self, arn: str) -> None:
@@ -76,7 +77,14 @@ class Ends:
             self._drop(arn)
 
     def close(self) -> None:
+        """Stop listening: the listener's connection is closed, so its thread ends."""
         self._closed = True
+        pubsub = self._pubsub
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except Exception:
+                pass
 
     def _drop(self, arn: str) -> None:
         ended = self._ended.pop(arn, None)
@@ -98,7 +106,7 @@ class Ends:
     def _listen(self) -> None:
         while not self._closed:
             client = redis.Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=10)
-            pubsub = client.pubsub()
+            pubsub = self._pubsub = client.pubsub()
             try:
                 pubsub.subscribe(keys.ENDED)
                 for message in pubsub.listen():
@@ -110,8 +118,13 @@ class Ends:
                         self._since = time.monotonic()
                     elif message["type"] == "message":
                         self._heard(message["data"])
-            except (redis.RedisError, OSError) as exc:
-                log.info("listening for ends of executions stopped (%s); polls ask Redis meanwhile", exc)
+            except Exception as exc:  # Redis away, or the connection closed by close()
+                if self._closed:
+                    return
+                if isinstance(exc, (redis.RedisError, OSError)):
+                    log.info("listening for ends of executions stopped (%s); polls ask Redis meanwhile", exc)
+                else:
+                    log.exception("listening for ends of executions failed; polls ask Redis meanwhile")
             finally:
                 self._since = None
                 try:

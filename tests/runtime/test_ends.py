@@ -109,3 +109,12 @@ def test_a_redriven_execution_does_not_answer_with_the_end_of_its_last_run(clien
     ends.watch(execution)  # RedriveExecution starts it again before anyone asked
     assert ends.state(execution) == (True, None)
     ends.close()
+
+
+def test_closing_stops_the_listener(client):
+    ends = Ends(URL)
+    ends.watch(arn())
+    until(lambda: ends._since is not None)
+    ends.close()
+    until(lambda: not ends._thread.is_alive())
+    assert ends._since is None
