@@ -104,6 +104,7 @@ class Ends:
                 self._bytes += len(result)
 
     def _listen(self) -> None:
+        away = False  # said once per outage, not at each attempt to reconnect
         while not self._closed:
             client = redis.Redis.from_url(self._url, socket_connect_timeout=2, health_check_interval=10)
             pubsub = self._pubsub = client.pubsub()
@@ -116,15 +117,19 @@ class Ends:
                         # Every end published from now on reaches this loop; an execution watched
                         # before now may have ended unheard.
                         self._since = time.monotonic()
+                        if away:
+                            log.info("listening for ends of executions again")
+                            away = False
                     elif message["type"] == "message":
                         self._heard(message["data"])
             except Exception as exc:  # Redis away, or the connection closed by close()
                 if self._closed:
                     return
-                if isinstance(exc, (redis.RedisError, OSError)):
-                    log.info("listening for ends of executions stopped (%s); polls ask Redis meanwhile", exc)
-                else:
+                if not isinstance(exc, (redis.RedisError, OSError)):
                     log.exception("listening for ends of executions failed; polls ask Redis meanwhile")
+                elif not away:
+                    log.info("listening for ends of executions stopped (%s); polls ask Redis meanwhile", exc)
+                away = True
             finally:
                 self._since = None
                 try:

@@ -4,6 +4,7 @@ missed (started before it listened, or while Redis dropped it) is left to Redis 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 
@@ -118,3 +119,17 @@ def test_closing_stops_the_listener(client):
     ends.close()
     until(lambda: not ends._thread.is_alive())
     assert ends._since is None
+
+
+def test_a_redis_that_does_not_answer_is_reported_once_not_at_each_attempt(caplog):
+    from tests.product import free_port
+
+    caplog.set_level(logging.INFO, logger="executor.runtime.ends")
+    ends = Ends(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    execution = arn()
+    ends.watch(execution)
+    time.sleep(1.8)  # three or four attempts to connect
+    assert ends.state(execution) is None  # only Redis could say, and it does not answer
+    stopped = [r for r in caplog.records if "stopped" in r.getMessage()]
+    assert len(stopped) == 1, [r.getMessage() for r in caplog.records]
+    ends.close()
