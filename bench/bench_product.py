@@ -460,7 +460,7 @@ def main() -> None:
     args = parser.parse_args()
     quick = args.quick
     sizes = {"chain_runs": 20 if quick else 50, "map_items": 300 if quick else 1000,
-             "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 8, "quick": quick}
+             "sagemaker_items": 200 if quick else 600, "pass_runs": 3 if quick else 30, "quick": quick}
     print(f"sizes: {sizes}", flush=True)
     print(f"code: {code_version()}", flush=True)
     os.environ.setdefault("SWITCHYARD_TORCH_THREADS", "1")

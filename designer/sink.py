@@ -41,7 +41,8 @@ _BATCH_MAX = 1000
 _GATHER_S = 0.025
 _BUSY_BATCH = 20
 # Otherwise a few milliseconds: an execution's events come in bursts (a state's entered, scheduled,
-# started...), and one transaction for the burst leaves the runtime's threads the CPU meanwhile.
+# started...), and one transaction for the burst leaves the runtime's threads the CPU meanwhile;
+# an execution's end cuts it short (_gather).
 _GATHER_IDLE_S = 0.004
 # How long a batch waits for a database that fails (restarting, unreachable) before it is written
 # item by item, failing the executions whose items cannot be.
@@ -69,6 +70,7 @@ class DjangoExecutionSink:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._busy = False  # the last batch was large: gather longer (_GATHER_S)
         # What is queued and not yet written, per execution: readers in this process see an end at
         # once (ended), and wait for the history only when some of it is still on its way (settle).
         self._pending_lock = threading.Lock()
@@ -188,18 +190,17 @@ class DjangoExecutionSink:
                     self._children_queued -= 1
 
     def _run(self) -> None:
-        busy = False
         while True:
             batch = [self._queue.get()]
             try:
                 if batch[0][0] != "flush":
-                    time.sleep(_GATHER_S if busy else _GATHER_IDLE_S)
+                    self._gather(batch)
                 while len(batch) < _BATCH_MAX:
                     try:
                         batch.append(self._queue.get_nowait())
                     except queue.Empty:
                         break
-                busy = len(batch) >= _BUSY_BATCH
+                self._busy = len(batch) >= _BUSY_BATCH
                 self._write_or_fail(batch)
             except Exception:  # the writer outlives anything: a dead one would leave every end unwritten
                 logger.exception("The history writer failed on a batch of %d items", len(batch))
@@ -208,6 +209,25 @@ class DjangoExecutionSink:
                 for kind, done, _ in batch:
                     if kind == "flush":
                         done.set()
+
+    def _gather(self, batch: list[tuple]) -> None:
+        """Add to ``batch`` what comes within the gathering window. A flush ends the wait at once
+        (someone waits for it), and so, unless under load, does an execution's end: nothing more of
+        it is coming, and written now, its history is in before its client has seen the end and
+        sent the next request, rather than holding the write lock when that request's own write comes."""
+        busy = self._busy
+        deadline = time.monotonic() + (_GATHER_S if busy else _GATHER_IDLE_S)
+        while len(batch) < _BATCH_MAX:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                return
+            batch.append(item)
+            if item[0] == "flush" or (item[0] == "finished" and not busy):
+                return
 
     def _write_or_fail(self, batch: list[tuple]) -> None:
         """Write ``batch``. While the database itself fails (a deadlock, a server restarting, a

@@ -137,6 +137,37 @@ def test_the_writer_outlives_a_failing_database_and_a_connection_that_will_not_c
     assert list(execution.events.values_list("event_id", flat=True)) == [1, 2]
 
 
+def _ended_within(execution, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.SUCCEEDED).exists():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_an_end_is_written_at_once_when_the_writer_is_idle_and_gathered_with_more_under_load(execution,
+                                                                                          monkeypatch):
+    """The history of an execution that ended goes in without waiting out the gathering window:
+    its client sees the end and sends its next request in a few milliseconds, and that request's
+    write must not find the lock held by this one. Under load the window still gathers."""
+    monkeypatch.setattr(sink_module, "_GATHER_IDLE_S", 30.0)
+    monkeypatch.setattr(sink_module, "_GATHER_S", 30.0)
+    sink = DjangoExecutionSink()
+    sink.append_events(execution.arn, [_event(1, "ExecutionStarted"), _event(2)])
+    sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output="{}", stop_time=time.time()))
+    assert _ended_within(execution, 5), "the end waited for the gathering window"
+    assert list(execution.events.values_list("event_id", flat=True)) == [1, 2]
+
+    sink._busy = True  # what the writer decides after a batch of _BUSY_BATCH items or more
+    Execution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.RUNNING)
+    sink.append_events(execution.arn, [_event(3)])
+    sink.execution_finished(execution.arn, ExecutionResult("SUCCEEDED", output="{}", stop_time=time.time()))
+    assert not _ended_within(execution, 0.5), "under load the end did not wait to gather more"
+    assert sink.flush(timeout=10), "a flush ends the gathering at once"
+    assert list(execution.events.values_list("event_id", flat=True)) == [1, 2, 3]
+
+
 def test_many_threads_writing_at_once_lose_nothing(execution):
     sink = DjangoExecutionSink()
     threads = [threading.Thread(target=sink.append_events, args=(execution.arn, [_event(n)]))
