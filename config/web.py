@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 
+import daphne.http_protocol
 import daphne.server
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
@@ -34,6 +35,10 @@ class _Request(WebRequest):
 
 
 class _HTTPFactory(HTTPFactory):
+    def log(self, request) -> None:
+        """Nothing: Twisted's own access line per request went to a log nobody reads (daphne writes
+        the access log, where ACCESS_LOG asks for one)."""
+
     def buildProtocol(self, addr):
         protocol = super().buildProtocol(addr)
         protocol.requestFactory = _Request
@@ -78,6 +83,12 @@ def main(argv: list[str] | None = None) -> None:
 
     daphne.server.HTTPFactory = _HTTPFactory  # the name daphne's Server builds its HTTP factory from
     _send_without_epoll(reactor)
+    # twisted.web.http is a proxy that looks for deprecated names on each attribute read, and daphne
+    # reads it several times a request: let daphne read the module itself.
+    try:
+        daphne.http_protocol.http = object.__getattribute__(daphne.http_protocol.http, "_module")
+    except AttributeError:  # a Twisted without the proxy
+        pass
     CommandLineInterface().run(sys.argv[1:] if argv is None else argv)
 
 
