@@ -1,5 +1,4 @@
 """ASGI entry point: HTTP goes to Django, websockets to the Channels consumers of config/routing.py."""
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -10,6 +9,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before anything imports models (the websocket routes will).
 django_asgi_app = get_asgi_application()
 
+from config.collector import settle_collector  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from designer.awsapi.asgi import AwsEndpointFastPath  # noqa: E402
 from designer.recovery import resume_on_start  # noqa: E402
@@ -27,8 +27,5 @@ application = ProtocolTypeRouter(
 # Executions a stopped or crashed server left RUNNING go on (only when config/serve.py asks).
 resume_on_start()
 
-# What start-up made (Django, the apps, their imports) lives as long as the process: out of the
-# collector's sight, a full collection scans only what requests and executions make, not pausing
-# the process for tens of milliseconds each time.
-gc.collect()
-gc.freeze()
+# What start-up made lives as long as the process: out of the collector's sight (config/collector.py).
+settle_collector()

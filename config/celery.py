@@ -10,12 +10,13 @@ configure the app identically. Queues:
 * ``inference`` -- Task work whose resource binding declares this queue (SageMaker
   InvokeEndpoint: executor/resources/sagemaker.py), consumed by the batched inference worker.
 """
-import gc
 import logging
 import os
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
+
+from config.collector import settle_collector
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -94,9 +95,9 @@ _survive_broker_loss()
 def _freeze_start_up_objects(**_) -> None:
     """Out of the collector's sight: what start-up made (Celery, Django, the executor, their
     imports) lives as long as the worker. A full collection then scans only what the work makes;
-    scanning it all paused a worker's Map for 100-300 ms at a time."""
-    gc.collect()
-    gc.freeze()
+    scanning it all paused a worker's Map for 100-300 ms at a time. And the youngest generation is
+    collected less often (config/collector.py)."""
+    settle_collector()
 
 
 app = Celery("switchyard")
