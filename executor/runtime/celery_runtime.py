@@ -44,12 +44,16 @@ class ExecutionAlreadyExists(Exception):
 
 
 class _Tracked:
-    __slots__ = ("sink", "future", "cursor")
+    """An execution whose history the pump copies: ``cursor`` counts the records (batches of
+    events) of its log copied so far, ``last_id`` is the last event id copied (None: none yet)."""
 
-    def __init__(self, sink: ExecutionSink | None, cursor: int = 0):
+    __slots__ = ("sink", "future", "cursor", "last_id")
+
+    def __init__(self, sink: ExecutionSink | None, cursor: int = 0, last_id: int | None = None):
         self.sink = sink
         self.future: concurrent.futures.Future = concurrent.futures.Future()
         self.cursor = cursor
+        self.last_id = last_id
 
 
 class _ResultFuture(concurrent.futures.Future):
@@ -137,9 +141,8 @@ class CeleryRuntime:
         if not adopt_request(self.client, request, persisted, lease=time.time() + START_GRACE_S, mirror=self.mirror):
             return None
         future: concurrent.futures.Future = _ResultFuture(self, arn)
-        if self.mirror:
-            tracked = _Tracked(sink)
-            tracked.cursor = len(persisted)
+        if self.mirror:  # the log begins with the persisted events, in one record: copy what follows
+            tracked = _Tracked(sink, last_id=max((int(e["id"]) for e in persisted), default=None))
             future = tracked.future
             with self._lock:
                 self._tracked[arn] = tracked
@@ -290,22 +293,44 @@ class CeleryRuntime:
             pipe.get(keys.x(arn, "result"))
             if t.sink is not None:
                 pipe.lrange(keys.x(arn, "ev"), t.cursor, t.cursor + 4999)
+                pipe.llen(keys.x(arn, "ev"))
         replies = iter(pipe.execute())
         busy = False
         for arn, t in tracked:
             result = load_result(next(replies))
-            records = next(replies) if t.sink is not None else []  # the cursor counts records (batches)
-            if records:
+            records, length = (next(replies), next(replies)) if t.sink is not None else ([], 0)
+            # A log shorter than the cursor was lost and written again (see _new_events).
+            reread = result is not None or length < t.cursor
+            events = self._new_events(arn, t, records, reread=reread) if t.sink is not None else []
+            if events:
                 busy = True
-                t.cursor += len(records)
                 try:
-                    t.sink.append_events(arn, loads_events(records))
+                    t.sink.append_events(arn, events)
                 except Exception:
                     log.exception("the sink failed to take events of %s", arn)
+            if t.sink is not None and (events or records):
                 self.client.set(keys.x(arn, "mcur"), t.cursor, ex=7 * 24 * 3600)
-            if result is not None and len(records) < 5000:
+            if result is not None:
                 self._finished(arn, t, result)
         return busy
+
+    def _new_events(self, arn: str, t: _Tracked, records: list[bytes], *, reread: bool) -> list[dict]:
+        """The events of ``records`` (read from the cursor on) past the last one copied, moving the
+        cursor on. The log is read whole instead where ``reread`` asks (the execution ended: every
+        event was written before its result) or the events do not follow on from the last one
+        copied: a Redis that came back empty holds the log the driver wrote again, in other batches."""
+        events = loads_events(records)
+        gap = bool(events) and t.last_id is not None and int(events[0]["id"]) > t.last_id + 1
+        if gap or reread:
+            records = self.client.lrange(keys.x(arn, "ev"), 0, -1)
+            events = loads_events(records)
+            t.cursor = 0
+        t.cursor += len(records)
+        if t.last_id is not None:
+            events = [e for e in events if int(e["id"]) > t.last_id]
+        if events:
+            t.last_id = max(t.last_id or 0, max(int(e["id"]) for e in events))
+        return events
 
     def _finished(self, arn: str, t: _Tracked, result: ExecutionResult) -> None:
         if t.sink is not None:
