@@ -1,5 +1,6 @@
-"""A real Switchyard for browser tests and the designer bench: the built front end, daphne on a
-free loopback port with its own SQLite file and the embedded runtime, and Debian's Chromium."""
+"""A real Switchyard for browser tests and the designer bench: the built front end, daphne (as
+`make run` starts it: ``python -m config.web``) on a free loopback port with its own SQLite file
+and the embedded runtime, and Debian's Chromium."""
 from __future__ import annotations
 
 import os
@@ -74,7 +75,7 @@ def server(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[s
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
     log = open(workdir / "daphne.log", "w")
-    proc = subprocess.Popen([python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+    proc = subprocess.Popen([python, "-m", "config.web", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,5 +1,6 @@
-"""The product as a user runs it without Redis: daphne, the embedded runtime, the in-memory
-layer; an execution started through the AWS API is watched over a real websocket."""
+"""The product as a user runs it without Redis: daphne (``python -m config.web``, as `make run`
+starts it), the embedded runtime, the in-memory layer; an execution started through the AWS API
+is watched over a real websocket."""
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,7 @@ def server(tmp_path):
                SWITCHYARD_CHANNEL_LAYER="memory", DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT))
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     log = open(tmp_path / "daphne.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "config.web", "-b", "127.0.0.1", "-p", str(port),
                              "config.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
