@@ -298,38 +298,40 @@ class CeleryRuntime:
         busy = False
         for arn, t in tracked:
             result = load_result(next(replies))
-            records, length = (next(replies), next(replies)) if t.sink is not None else ([], 0)
-            # A log shorter than the cursor was lost and written again (see _new_events).
-            reread = result is not None or length < t.cursor
-            events = self._new_events(arn, t, records, reread=reread) if t.sink is not None else []
-            if events:
-                busy = True
-                try:
-                    t.sink.append_events(arn, events)
-                except Exception:
-                    log.exception("the sink failed to take events of %s", arn)
-            if t.sink is not None and (events or records):
-                self.client.set(keys.x(arn, "mcur"), t.cursor, ex=7 * 24 * 3600)
+            if t.sink is not None:
+                records, length = next(replies), next(replies)
+                events = self._new_events(arn, t, records, length, ended=result is not None)
+                if events:
+                    busy = True
+                    try:
+                        t.sink.append_events(arn, events)
+                    except Exception:
+                        log.exception("the sink failed to take events of %s", arn)
+                if records or events:
+                    self.client.set(keys.x(arn, "mcur"), t.cursor, ex=7 * 24 * 3600)
             if result is not None:
                 self._finished(arn, t, result)
         return busy
 
-    def _new_events(self, arn: str, t: _Tracked, records: list[bytes], *, reread: bool) -> list[dict]:
-        """The events of ``records`` (read from the cursor on) past the last one copied, moving the
-        cursor on. The log is read whole instead where ``reread`` asks (the execution ended: every
-        event was written before its result) or the events do not follow on from the last one
+    def _new_events(self, arn: str, t: _Tracked, records: list[bytes], length: int, *, ended: bool) -> list[dict]:
+        """The events of ``records`` (a page of the log from the cursor on; the log holds ``length``
+        records) past the last one copied, moving the cursor on. Once the execution has ended, the
+        rest of the log is read too (every event was written before its result). The log is read
+        whole when it is shorter than the cursor or its events do not follow on from the last one
         copied: a Redis that came back empty holds the log the driver wrote again, in other batches."""
+        log_key = keys.x(arn, "ev")
         events = loads_events(records)
-        gap = bool(events) and t.last_id is not None and int(events[0]["id"]) > t.last_id + 1
-        if gap or reread:
-            records = self.client.lrange(keys.x(arn, "ev"), 0, -1)
-            events = loads_events(records)
-            t.cursor = 0
+        if length < t.cursor or (events and t.last_id is not None and int(events[0]["id"]) > t.last_id + 1):
+            records = self.client.lrange(log_key, 0, -1)
+            events, t.cursor = loads_events(records), 0
+        elif ended and length > t.cursor + len(records):
+            rest = self.client.lrange(log_key, t.cursor + len(records), -1)
+            records, events = records + rest, events + loads_events(rest)
         t.cursor += len(records)
         if t.last_id is not None:
             events = [e for e in events if int(e["id"]) > t.last_id]
         if events:
-            t.last_id = max(t.last_id or 0, max(int(e["id"]) for e in events))
+            t.last_id = int(events[-1]["id"])  # the log is in id order
         return events
 
     def _finished(self, arn: str, t: _Tracked, result: ExecutionResult) -> None:
