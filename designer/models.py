@@ -186,6 +186,30 @@ class HistoryEvent(models.Model):
         return f"{self.execution_id}#{self.event_id} {self.type}"
 
 
+class HistoryBatch(models.Model):
+    """Events a runtime reported together for one execution (an execution's whole 400-event run
+    of a 200-state chain, say), stored as one row: the JSON array of the events as the runtime
+    made them. The history writer stores a runtime's events this way, one row where HistoryEvent
+    took one per event (inserting those rows cost more than running the execution); events written
+    one at a time (by the API's own actions) and Distributed Map children's go to HistoryEvent.
+    ``designer.history`` reads both as one history. A replaying runtime may report events again:
+    readers keep the first of each id."""
+
+    id = HistoryRowId(primary_key=True)
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="event_batches",
+                                  db_index=False)
+    first_event_id = models.PositiveIntegerField()
+    last_event_id = models.PositiveIntegerField()
+    #: ``[{"id": 1, "type": ..., "timestamp": <epoch seconds, or whole microseconds>, ...}, ...]``
+    events = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["execution", "first_event_id"], name="history_batch_by_execution")]
+
+    def __str__(self) -> str:
+        return f"{self.execution_id}#{self.first_event_id}-{self.last_event_id}"
+
+
 class MapRun(models.Model):
     """A Distributed Map's run: the settings UpdateMapRun changes and the counts DescribeMapRun reports.
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from designer.errors import ExecutionNotRedrivable
+from designer.history import last_event_id
 from designer.models import Execution, ExecutionStatus, HistoryEvent, StateMachineType
 from designer.runtime import get_runtime
 
@@ -52,7 +53,7 @@ def execution_redrive(*, execution: Execution) -> Execution:
         if status != "REDRIVABLE":
             raise ExecutionNotRedrivable(f"Execution cannot be redriven: '{reason}'")
         now = timezone.now()
-        last = execution.events.order_by("-event_id").values_list("event_id", flat=True).first() or 0
+        last = last_event_id(execution)
         count = execution.redrive_count + 1
         HistoryEvent.objects.create(execution=execution, event_id=last + 1, previous_event_id=last,
                                     type="ExecutionRedriven", timestamp=now,

@@ -20,6 +20,7 @@ import json
 from django.db import IntegrityError
 
 from designer.errors import ExecutionAlreadyExists, ExecutionNotRerunnable, InvalidExecutionInput, ValidationException
+from designer.history import all_events
 from designer.models import Execution, ExecutionStatus
 from designer.services import _check_input, _new_execution, _save_and_start
 from designer.storable import escape_unstorable, first_unstorable
@@ -52,15 +53,13 @@ def state_input(*, execution: Execution, state: str) -> str | None:
     """The input (JSON text) the top-level ``state`` last received in ``execution``; None if never entered."""
     machine = _machine(execution)
     containers = {name: s.type in ("Map", "Parallel") for name, s in machine.states.items()}
-    # Names and types first, without the inputs and outputs: a large Map's history is long.
-    events = execution.events.order_by("event_id").values_list(
-        "event_id", "type", "details__stateEnteredEventDetails__name", "details__stateExitedEventDetails__name")
-    entered = [event_id for event_id, name in _top_level_entries(events.iterator(chunk_size=5000), containers)
-               if name == state]
+    events = {event.event_id: event for event in all_events(execution)}
+    names = ((event_id, event.type, event.details.get("stateEnteredEventDetails", {}).get("name"),
+              event.details.get("stateExitedEventDetails", {}).get("name")) for event_id, event in events.items())
+    entered = [event_id for event_id, name in _top_level_entries(names, containers) if name == state]
     if not entered:
         return None
-    details = execution.events.filter(event_id=entered[-1]).values_list("details", flat=True).get()
-    return details["stateEnteredEventDetails"].get("input")
+    return events[entered[-1]].details["stateEnteredEventDetails"].get("input")
 
 
 def _enclosing(states: dict, state: str) -> str | None:

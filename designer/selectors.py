@@ -21,6 +21,7 @@ from designer.errors import (
     ResourceNotFound,
     StateMachineDoesNotExist,
 )
+from designer.history import events_page
 from designer.lookups import EXECUTION_BY_ARN, STATE_MACHINE_BY_ARN
 from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
 from designer.runtime import current_runtime, get_runtime
@@ -185,16 +186,7 @@ def history_page(
 ) -> tuple[list[HistoryEvent], int | None]:
     """Return up to ``limit`` events past event id ``after`` (in the order asked) and the cursor
     for the next page (None on the last page)."""
-    events = execution.events.all()
-    if reverse:
-        events = events.order_by("-event_id")
-        if after is not None:
-            events = events.filter(event_id__lt=after)
-    else:
-        events = events.order_by("event_id")
-        if after is not None:
-            events = events.filter(event_id__gt=after)
-    rows = list(events[: limit + 1])
+    rows = events_page(execution, after=after, reverse=reverse, limit=limit + 1)
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].event_id
     return rows, None

@@ -26,6 +26,7 @@ from designer.errors import (
     TooManyTags,
     ValidationException,
 )
+from designer.history import all_events, last_event_id
 from designer.models import (
     Execution,
     ExecutionStatus,
@@ -375,7 +376,7 @@ def executions_resume() -> int:
         persisted = [
             {"id": row.event_id, "previousEventId": row.previous_event_id, "timestamp": row.timestamp.timestamp(),
              "type": row.type, **row.details}
-            for row in execution.events.order_by("event_id")
+            for row in all_events(execution)
         ]
         redrive = None
         if execution.redrive_count:  # a redriven run goes on from its ExecutionRedriven, as it began
@@ -437,7 +438,7 @@ def _close_history(arn: str, *, status: str, event_type: str, details_key: str, 
         execution = Execution.objects.select_for_update().filter(arn=arn, status=ExecutionStatus.RUNNING).first()
         if execution is None:
             return
-        last = execution.events.order_by("-event_id").values_list("event_id", flat=True).first() or 0
+        last = last_event_id(execution)
         HistoryEvent.objects.create(
             execution=execution, event_id=last + 1, previous_event_id=last, type=event_type,
             timestamp=now, details={details_key: {k: v for k, v in details.items() if v is not None}},

@@ -9,7 +9,6 @@ runtime never waits on the database.
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import re
 import threading
@@ -23,8 +22,9 @@ import orjson
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Max
 
+from designer.history import EVENT_KEYS, event_micros
 from designer.live.publisher import publish_batch
-from designer.models import Execution, ExecutionStatus, HistoryEvent, MapRun, StateMachine
+from designer.models import Execution, ExecutionStatus, HistoryBatch, HistoryEvent, MapRun, StateMachine
 from designer.storable import UNSTORABLE, escape_unstorable
 from executor.asl.history import not_json
 from executor.runtime.base import ExecutionResult
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["DjangoExecutionSink", "EventRow", "ended_fields", "get_sink", "to_datetime"]
 
-_EVENT_KEYS = frozenset(("id", "previousEventId", "timestamp", "type"))
 _PAYLOAD_KEYS = ("input", "output")
 _BATCH_MAX = 1000
 # Under load, wait this long to gather a larger batch: on SQLite every transaction takes the one
@@ -273,28 +272,28 @@ class DjangoExecutionSink:
             return
         # Only RUNNING executions take events: none may follow the terminal event.
         ids, machine_names = _running_ids(arns) if arns else ({}, {})
-        written: dict[str, list[EventRow]] = {}
+        written: dict[str, list[dict[str, Any]]] = {}
         # The rows are made before the transaction begins: on SQLite it holds the one write lock,
         # which StartExecution and every other writer wait for.
-        made: dict[int, list[tuple]] = {}
+        made: dict[int, tuple] = {}
         for index, (kind, arn, payload) in enumerate(batch):
-            if kind == "events" and arn in ids:
-                rows = _event_rows(ids[arn], payload)
-                written.setdefault(arn, []).extend(rows)
-                made[index] = _row_values(rows)
+            if kind == "events" and arn in ids and payload:
+                events = _timed(payload)
+                made[index] = _batch_row(ids[arn], events)
+                written.setdefault(arn, []).extend(events)
         values: list[tuple] = []
         with transaction.atomic():
             for index, (kind, arn, payload) in enumerate(batch):
                 if index in made:
-                    values.extend(made[index])
+                    values.append(made[index])
                 elif kind == "map_run" and arn in ids:
                     _store_map_run(ids[arn], payload)
                 elif kind == "finished" and arn in ids:
                     # Events first: a reader who sees the terminal status sees the whole history.
-                    _insert_row_values(values)
+                    _insert_batches(values)
                     values = []
                     _finish(ids[arn], payload)
-            _insert_row_values(values)
+            _insert_batches(values)
             if children:  # after the Map Runs of this batch, which they belong to
                 _store_children(children)
         publish_batch(batch, machine_names, written)  # committed: live views may hear of it (designer/live)
@@ -404,9 +403,9 @@ def _store_children(records: list[dict[str, Any]]) -> None:
     _bulk_insert([row for arn, record in merged.items() for row in _event_rows(ids[arn], record["events"])])
 
 
-#: One history event as it is stored (HistoryEvent's columns): execution id, event id, previous
-#: event id, type, timestamp in microseconds since the epoch, the details' JSON text. A plain tuple,
-#: made faster than any class; ``designer.live.wire.row_wire`` makes the live view's event of it.
+#: One history event as a HistoryEvent row (a Distributed Map child's): execution id, event id,
+#: previous event id, type, timestamp in microseconds since the epoch, the details' JSON text. A
+#: plain tuple, made faster than any class.
 EventRow = tuple[int, int, int, str, int, str]
 
 
@@ -434,6 +433,42 @@ def _insert_row_values(values: list[tuple]) -> None:
         details = "%s" if connection.vendor == "sqlite" else "%s::jsonb"
         _insert_many(HistoryEvent._meta.db_table, _COLUMNS, values, ignore_conflicts=True,
                      placeholders=["%s"] * (len(_COLUMNS) - 1) + [details])
+
+
+_BATCH_COLUMNS = ("execution_id", "first_event_id", "last_event_id", "events")
+
+
+def _timed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events, each timestamp that is not epoch seconds (a datetime, none: now) made whole
+    microseconds since the epoch, which every reader takes as well."""
+    if all(type(event.get("timestamp")) is float for event in events):
+        return events
+    return [event if type(event.get("timestamp")) is float else {**event, "timestamp": _micros(event.get("timestamp"))}
+            for event in events]
+
+
+def _batch_row(execution_id: int, events: list[dict[str, Any]]) -> tuple[int, int, int, str]:
+    """The events (:func:`_timed`) as one HistoryBatch row: the JSON array of them. orjson writes
+    NUL as \\u0000 and refuses a lone surrogate: only then are inputs and outputs escaped (as in
+    a HistoryEvent row, see :func:`_storable_details`)."""
+    try:
+        text = orjson.dumps(events).decode()
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer past 64 bits
+        text = None
+    if text is None or "\\u0000" in text:
+        events = [{**{key: event[key] for key in EVENT_KEYS if key in event}, **_storable_details(event)}
+                  for event in events]
+        try:
+            text = orjson.dumps(events).decode()
+        except TypeError:
+            text = "".join(_DETAILS_JSON(events, 0))
+    ids = [event["id"] for event in events]
+    return execution_id, int(min(ids)), int(max(ids)), text
+
+
+def _insert_batches(values: list[tuple]) -> None:
+    if values:
+        _insert_many(HistoryBatch._meta.db_table, _BATCH_COLUMNS, values)
 
 
 def _insert_executions(rows: list[Execution]) -> None:
@@ -489,7 +524,7 @@ def _storable_details(event: dict[str, Any]) -> dict[str, Any]:
     not store it (same JSON value); other unstorable text fails the write and so the execution."""
     details = {}
     for key, value in event.items():
-        if key in _EVENT_KEYS:
+        if key in EVENT_KEYS:
             continue
         if isinstance(value, dict):
             for name in _PAYLOAD_KEYS:
@@ -523,15 +558,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def _micros(timestamp: Any) -> int:
     """An event's timestamp (epoch seconds, a datetime, or None: now) in microseconds since the
     epoch, rounded as a datetime made from it would be (to the nearest, halves to even)."""
-    if type(timestamp) is float and timestamp >= 0:  # the usual case (an interpreter's event), first
-        whole = int(timestamp)
-        return whole * 1_000_000 + round((timestamp - whole) * 1_000_000)
-    if timestamp is None:
-        timestamp = time.time()
-    elif isinstance(timestamp, datetime):
-        return (to_datetime(timestamp) - _EPOCH) // timedelta(microseconds=1)
-    fraction, whole = math.modf(float(timestamp))
-    return int(whole) * 1_000_000 + round(fraction * 1_000_000)
+    return event_micros(time.time() if timestamp is None else timestamp)
 
 
 _second_text: tuple[int, str] = (0, "1970-01-01 00:00:00")
@@ -556,7 +583,7 @@ def _event_rows(execution_id: int, events: list[dict[str, Any]]) -> list[EventRo
     append = rows.append
     for event in events:
         micros = _micros(event.get("timestamp"))
-        details = {key: value for key, value in event.items() if key not in _EVENT_KEYS}
+        details = {key: value for key, value in event.items() if key not in EVENT_KEYS}
         text = _details_json(details)
         if "\\u" in text and _ESCAPED_UNSTORABLE.search(text):  # rare: escape the payloads, or fail
             text = _details_json(_storable_details(event))

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from designer.live.groups import execution_group, machine_group
-from designer.live.wire import event_wire, row_wire, status_wire
+from designer.live.wire import event_wire, raw_event_wire, status_wire
 from designer.lookups import EXECUTION_BY_ARN
 from designer.models import Execution, HistoryEvent
 
@@ -241,7 +241,7 @@ def get_publisher() -> Publisher:
 def publish_batch(batch: list[tuple], machine_names: dict[str, str], written: dict[str, list]) -> None:
     """Publish a batch the sink has just committed: ``batch`` holds its ``("events", arn, [event])``
     and ``("finished", arn, result)`` items, ``machine_names`` the state machine's name of each ARN
-    written and ``written`` the event rows stored per ARN (``designer.sink.EventRow``).
+    written and ``written`` the events stored per ARN, as the runtime reported them.
     Never raises: live updates must not break the history writer."""
     try:
         _publish_batch(batch, machine_names, written)
@@ -310,10 +310,10 @@ watched = _Watchers()
 
 def _publish_batch(batch: list[tuple], machine_names: dict[str, str], written: dict[str, list]) -> None:
     publisher = get_publisher()
-    for arn, rows in written.items():
+    for arn, events in written.items():
         group = execution_group(arn)
         if watched(group):
-            publisher.submit(group, events=[row_wire(row) for row in rows])
+            publisher.submit(group, events=[raw_event_wire(event) for event in events])
     for kind, arn, _ in batch:
         if kind == "finished" and arn in machine_names and (
                 watched(execution_group(arn)) or watched(machine_group(machine_names[arn]))):

@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from designer.awsapi.shapes import execution_description, history_event
+from designer.history import EVENT_KEYS, event_micros
 from designer.models import Execution, HistoryEvent
 
-__all__ = ["event_wire", "row_wire", "status_wire"]
+__all__ = ["event_wire", "raw_event_wire", "status_wire"]
 
 
 def _plain(value: Any) -> Any:
@@ -21,11 +20,13 @@ def event_wire(row: HistoryEvent) -> dict[str, Any]:
     return {key: _plain(value) for key, value in history_event(row).items()}
 
 
-def row_wire(row: tuple) -> dict[str, Any]:
-    """One event as the history writer stored it (``designer.sink.EventRow``), as :func:`event_wire`
-    puts it; made only for a group someone watches."""
-    return {"timestamp": row[4] / 1_000_000, "type": row[3], "id": row[1], "previousEventId": row[2],
-            **orjson.loads(row[5])}
+def raw_event_wire(event: dict[str, Any]) -> dict[str, Any]:
+    """One event as a runtime reported it to the history writer, as :func:`event_wire` puts the
+    stored event; made only for a group someone watches."""
+    wire = {"timestamp": event_micros(event["timestamp"]) / 1_000_000, "type": event["type"], "id": event["id"],
+            "previousEventId": event.get("previousEventId") or 0}
+    wire.update((key, value) for key, value in event.items() if key not in EVENT_KEYS)
+    return wire
 
 
 def status_wire(execution: Execution, *, include_data: bool = True) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from designer.aws_costs import execution_cost
 from designer.aws_export import FORMATS, template_text
+from designer.history import all_events
 from designer.models import Execution, StateMachine
 
 __all__ = ["StateMachineExportApi", "ExecutionCostApi"]
@@ -62,7 +63,7 @@ class ExecutionCostApi(APIView):
             per_month = _positive_int(request, "executions_per_month", 1_000_000, 10**12)
         except ValueError as exc:
             return Response({"code": "ValidationException", "message": str(exc)}, status=400)
-        events = [{"type": t, "timestamp": ts} for t, ts in execution.events.values_list("type", "timestamp")]
+        events = [{"type": event.type, "timestamp": event.timestamp} for event in all_events(execution)]
         cost = execution_cost(events=events, definition=execution.definition, memory_mb=memory_mb,
                               executions_per_month=per_month)
         return Response({"execution_arn": execution.arn, "status": execution.status, **cost})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from designer.history import all_events
 from designer.models import Execution, HistoryEvent, StateMachine, StateMachineType
 
 
@@ -113,7 +114,10 @@ class ExecutionSummarySerializer(serializers.ModelSerializer):
 
 
 class ExecutionDetailSerializer(ExecutionSummarySerializer):
-    events = HistoryEventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
 
     class Meta(ExecutionSummarySerializer.Meta):
         fields = [*ExecutionSummarySerializer.Meta.fields, "events"]
+
+    def get_events(self, execution: Execution) -> list[dict]:
+        return HistoryEventSerializer(all_events(execution), many=True).data

@@ -199,3 +199,16 @@ class AwsCli:
 @pytest.fixture
 def aws(endpoint) -> AwsCli:
     return AwsCli(endpoint)
+
+
+@pytest.fixture
+def execution():
+    """A RUNNING execution of a Pass machine, saved as StartExecution saves one (no runtime runs it)."""
+    from django.utils import timezone
+
+    from designer.models import Execution, StateMachine
+
+    sm = StateMachine.objects.create(name="s", arn="arn:aws:states:us-east-1:123456789012:stateMachine:s",
+                                     definition=pass_definition(), role_arn="arn:aws:iam::123456789012:role/r")
+    return Execution.objects.create(arn="arn:aws:states:us-east-1:123456789012:execution:s:e", name="e",
+                                    state_machine=sm, definition=sm.definition, start_date=timezone.now())

@@ -1,0 +1,137 @@
+"""An execution's history as one list of events, read from where the history writer stores it.
+
+The writer (``designer.sink``) stores what a runtime reports as one ``HistoryBatch`` row per batch
+(a JSON array); events written one at a time (the API's own actions: an ExecutionAborted with no
+runtime, an ExecutionRedriven) and Distributed Map children's are ``HistoryEvent`` rows. Readers
+get ``HistoryEvent`` instances for both (unsaved for batched events), ordered by event id, the
+first stored of each id where a replaying runtime reported one again.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from designer.models import Execution, HistoryBatch, HistoryEvent
+
+__all__ = ["all_events", "event_micros", "events_page", "last_event_id", "last_event_ids"]
+
+#: the keys of an event that are columns of HistoryEvent; the rest are its details
+EVENT_KEYS = frozenset(("id", "previousEventId", "timestamp", "type"))
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def event_micros(timestamp: Any) -> int:
+    """An event's timestamp (epoch seconds, whole microseconds as an int, or a datetime) in
+    microseconds since the epoch, rounded as a datetime made from it would be (to the nearest,
+    halves to even)."""
+    if type(timestamp) is float and timestamp >= 0:  # the usual case (an interpreter's event), first
+        whole = int(timestamp)
+        return whole * 1_000_000 + round((timestamp - whole) * 1_000_000)
+    if type(timestamp) is int:
+        return timestamp
+    if isinstance(timestamp, datetime):
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=timezone.utc)
+        return (timestamp - _EPOCH) // timedelta(microseconds=1)
+    fraction, whole = math.modf(float(timestamp))
+    return int(whole) * 1_000_000 + round(fraction * 1_000_000)
+
+
+def _loads(text: str) -> list[dict[str, Any]]:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # an integer past 64 bits, which the standard library reads
+        return json.loads(text)
+
+
+def _instance(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
+    return HistoryEvent(
+        execution_id=execution_id, event_id=int(event["id"]), previous_event_id=int(event.get("previousEventId") or 0),
+        type=str(event["type"]), timestamp=_EPOCH + timedelta(microseconds=event_micros(event["timestamp"])),
+        details={key: value for key, value in event.items() if key not in EVENT_KEYS})
+
+
+def _batches(execution_id: int, *, above: int | None, below: int | None, reverse: bool) -> Iterable[tuple]:
+    batches = HistoryBatch.objects.filter(execution_id=execution_id)
+    if above is not None:
+        batches = batches.filter(last_event_id__gt=above)
+    if below is not None:
+        batches = batches.filter(first_event_id__lt=below)
+    order = ("-last_event_id", "-id") if reverse else ("first_event_id", "id")
+    return batches.order_by(*order).values_list("first_event_id", "last_event_id", "events").iterator(chunk_size=20)
+
+
+def _rows(execution_id: int, *, above: int | None, below: int | None, reverse: bool, limit: int | None) -> list:
+    rows = HistoryEvent.objects.filter(execution_id=execution_id)
+    if above is not None:
+        rows = rows.filter(event_id__gt=above)
+    if below is not None:
+        rows = rows.filter(event_id__lt=below)
+    rows = rows.order_by("-event_id" if reverse else "event_id")
+    return list(rows[:limit] if limit is not None else rows)
+
+
+def _collect(execution_id: int, *, above: int | None = None, below: int | None = None, reverse: bool = False,
+             limit: int | None = None) -> list[HistoryEvent]:
+    """Events with ids in (above, below), in id order (descending with ``reverse``), at most ``limit``."""
+    found: dict[int, HistoryEvent] = {row.event_id: row for row in
+                                      _rows(execution_id, above=above, below=below, reverse=reverse, limit=limit)}
+
+    def enough(edge: int) -> bool:
+        """Whether ``limit`` events are found that come before any event of a batch starting at ``edge``."""
+        if limit is None or len(found) < limit:
+            return False
+        ids = sorted(found, reverse=reverse)
+        return ids[limit - 1] < edge if not reverse else ids[limit - 1] > edge
+
+    for first, last, text in _batches(execution_id, above=above, below=below, reverse=reverse):
+        if enough(last if reverse else first):
+            break  # batches come in order of that edge: no later one holds an event of this page
+        for event in _loads(text):
+            event_id = int(event["id"])
+            if event_id in found or (above is not None and event_id <= above) or (below is not None
+                                                                               and event_id >= below):
+                continue
+            found[event_id] = _instance(execution_id, event)
+    events = sorted(found.values(), key=lambda event: event.event_id, reverse=reverse)
+    return events[:limit] if limit is not None else events
+
+
+def all_events(execution: Execution | int) -> list[HistoryEvent]:
+    """The whole history, in event id order."""
+    return _collect(_id(execution))
+
+
+def events_page(execution: Execution | int, *, after: int | None = None, reverse: bool = False,
+                limit: int = 100) -> list[HistoryEvent]:
+    """Up to ``limit`` events past event id ``after``, in id order (descending with ``reverse``)."""
+    if reverse:
+        return _collect(_id(execution), below=after, reverse=True, limit=limit)
+    return _collect(_id(execution), above=after, limit=limit)
+
+
+def last_event_id(execution: Execution | int) -> int:
+    """The largest event id stored for the execution (0 when none is)."""
+    return last_event_ids([_id(execution)]).get(_id(execution), 0)
+
+
+def last_event_ids(execution_ids: Iterable[int]) -> dict[int, int]:
+    """The largest event id stored for each execution that has events."""
+    from django.db.models import Max
+
+    ids = list(execution_ids)
+    last: dict[int, int] = {}
+    for model, field in ((HistoryEvent, "event_id"), (HistoryBatch, "last_event_id")):
+        for execution_id, top in (model.objects.filter(execution_id__in=ids).values("execution_id")
+                                  .annotate(top=Max(field)).values_list("execution_id", "top")):
+            last[execution_id] = max(last.get(execution_id, 0), top or 0)
+    return last
+
+
+def _id(execution: Execution | int) -> int:
+    return execution if isinstance(execution, int) else execution.pk
