@@ -94,6 +94,7 @@ class Driver:
         self.failure: tuple[str, str] | None = None
         self.lost = False
         self.closing = False
+        self.finishing = False
         self.down_since: float | None = None
         self._preloaded: tuple | None = None
 
@@ -116,6 +117,7 @@ class Driver:
         writer = asyncio.ensure_future(self._writer())
         outcome = await self.main
         self.closing = True
+        self.finishing = outcome is not None  # _finish writes the last events with the end
         self.wake.set()
         await writer
         if outcome is None:
@@ -169,7 +171,10 @@ class Driver:
 
     async def _finish(self, outcome: Outcome) -> ExecutionResult:
         result = lifecycle.result_of(outcome, getattr(self, "execution", None))
-        await self._write_until_done(self._write_batch)  # every event lands before the result
+        # Every event lands before the result: the last ones in the same round trip where nothing
+        # else is left to write.
+        if self.to_dispatch or self.new_sleeps or self.to_revoke or self.reseed:
+            await self._write_until_done(self._write_batch)
         if self.to_revoke:
             await self.loop.run_in_executor(None, self.revoke, self.to_revoke)
         await self._write_until_done(lambda: self._write_result(result), limit=30)
@@ -187,8 +192,13 @@ class Driver:
         names = [self.k["result"], keys.RUNNING, keys.LEASES, self.k["lock"]]
         names += [self.k[part] for part in ("fin", "req", "ev", "res", "disp", "starts", "sleep", "inbox", "stop",
                                             "tok")]
+        events = self.pending
+        last = [dumps_events(events)] if events else []
         await self.r.eval(FINISH_LUA, len(names), *names, json.dumps(result.__dict__), self.arn, RETENTION_SECONDS,
-                          3600, self.owner, keys.ENDED)
+                          3600, self.owner, keys.ENDED, *last)
+        if events:
+            self.pending = self.pending[len(events):]
+            self._to_sink(events)
 
     async def _write_until_done(self, write, limit: float | None = None) -> None:
         deadline = time.monotonic() + (limit if limit is not None else self.settings.redis_down_limit_s)
@@ -398,6 +408,8 @@ class Driver:
         while True:
             await self.wake.wait()
             self.wake.clear()
+            if self.finishing:
+                return
             await self._write_until_done(self._write_batch)
             if self.closing and not (self.pending or self.to_dispatch or self.new_sleeps):
                 return

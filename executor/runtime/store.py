@@ -156,9 +156,11 @@ return 0
 #: A driver records an execution's end in one command: the result (kept ``ARGV[3]`` s), a wake-up
 #: for waiters, the announcement on the channel ``ARGV[6]`` (executor/runtime/ends.py), out of the
 #: running set and the leases, its records kept ``ARGV[3]`` s (fin, req, ev) or ``ARGV[4]`` s (the
-#: rest), and the lock released where ``ARGV[5]`` still holds it.
+#: rest), and the lock released where ``ARGV[5]`` still holds it. Before all that, the last events
+#: (``ARGV[7]``, a record of the event log, when given) join the log: the end costs one round trip.
 #: KEYS: result, running, leases, lock, fin, req, ev, then the records kept for less long.
 FINISH_LUA = """
+if ARGV[7] then redis.call('rpush', KEYS[7], ARGV[7]) end
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[3])
 redis.call('rpush', KEYS[5], '1')
 redis.call('publish', ARGV[6], ARGV[2] .. '\\n' .. ARGV[1])
