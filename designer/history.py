@@ -18,28 +18,28 @@ import orjson
 
 from designer.models import Execution, HistoryBatch, HistoryEvent
 
-__all__ = ["all_events", "event_micros", "events_page", "last_event_id", "last_event_ids"]
+__all__ = ["EVENT_KEYS", "all_events", "event_micros", "events_page", "last_event_id", "last_event_ids",
+           "seconds_micros"]
 
 #: the keys of an event that are columns of HistoryEvent; the rest are its details
 EVENT_KEYS = frozenset(("id", "previousEventId", "timestamp", "type"))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def event_micros(timestamp: Any) -> int:
-    """An event's timestamp (epoch seconds, whole microseconds as an int, or a datetime) in
-    microseconds since the epoch, rounded as a datetime made from it would be (to the nearest,
-    halves to even)."""
-    if type(timestamp) is float and timestamp >= 0:  # the usual case (an interpreter's event), first
-        whole = int(timestamp)
-        return whole * 1_000_000 + round((timestamp - whole) * 1_000_000)
-    if type(timestamp) is int:
-        return timestamp
-    if isinstance(timestamp, datetime):
-        if timestamp.tzinfo is None:
-            timestamp = timestamp.replace(tzinfo=timezone.utc)
-        return (timestamp - _EPOCH) // timedelta(microseconds=1)
-    fraction, whole = math.modf(float(timestamp))
+def seconds_micros(seconds: float) -> int:
+    """Epoch seconds in microseconds since the epoch, rounded as a datetime made from them would
+    be (to the nearest, halves to even)."""
+    if seconds >= 0:
+        whole = int(seconds)
+        return whole * 1_000_000 + round((seconds - whole) * 1_000_000)
+    fraction, whole = math.modf(seconds)
     return int(whole) * 1_000_000 + round(fraction * 1_000_000)
+
+
+def event_micros(timestamp: float | int) -> int:
+    """A stored event's timestamp in microseconds since the epoch: a float is epoch seconds (as the
+    interpreter gives them), an int whole microseconds (as the writer stores any other time)."""
+    return timestamp if type(timestamp) is int else seconds_micros(timestamp)
 
 
 def _loads(text: str) -> list[dict[str, Any]]:

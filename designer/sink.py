@@ -22,7 +22,7 @@ import orjson
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Max
 
-from designer.history import EVENT_KEYS, event_micros
+from designer.history import EVENT_KEYS, seconds_micros
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryBatch, HistoryEvent, MapRun, StateMachine
 from designer.storable import UNSTORABLE, escape_unstorable
@@ -556,9 +556,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _micros(timestamp: Any) -> int:
-    """An event's timestamp (epoch seconds, a datetime, or None: now) in microseconds since the
-    epoch, rounded as a datetime made from it would be (to the nearest, halves to even)."""
-    return event_micros(time.time() if timestamp is None else timestamp)
+    """An event's timestamp as a runtime gives it (epoch seconds, a datetime, or None: now) in
+    microseconds since the epoch, rounded as a datetime made from it would be (to the nearest,
+    halves to even)."""
+    if isinstance(timestamp, datetime):
+        return (to_datetime(timestamp) - _EPOCH) // timedelta(microseconds=1)
+    return seconds_micros(time.time() if timestamp is None else float(timestamp))
 
 
 _second_text: tuple[int, str] = (0, "1970-01-01 00:00:00")

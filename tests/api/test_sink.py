@@ -205,11 +205,12 @@ def test_describe_execution_shows_the_end_before_it_is_written_and_the_history_t
 
 def test_event_times_are_stored_as_the_runtime_gave_them_to_the_microsecond(execution):
     """Whole seconds, halves of a microsecond (rounded to even, as a datetime rounds them), a
-    datetime, and a time the second after: GetExecutionHistory gives each back as it was made."""
+    datetime, a time the second after and whole seconds as an int: GetExecutionHistory gives each
+    back as it was made."""
     from datetime import datetime, timezone
 
     given = [1764759600.0, 1764759600.1234565, 1764759600.1234575, 1764759600.9999996, 1764759601.000001,
-             datetime(2026, 12, 3, 11, 0, 0, 7, tzinfo=timezone.utc)]
+             datetime(2026, 12, 3, 11, 0, 0, 7, tzinfo=timezone.utc), 1764759602]
     sink = DjangoExecutionSink()
     sink.append_events(execution.arn, [dict(_event(n), timestamp=when) for n, when in enumerate(given, start=1)])
     assert sink.flush(timeout=10)
