@@ -15,15 +15,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
+from django.db.models import Max
 
 from designer.models import Execution, HistoryBatch, HistoryEvent
 
-__all__ = ["EVENT_KEYS", "all_events", "event_micros", "events_page", "last_event_id", "last_event_ids",
+__all__ = ["EPOCH", "EVENT_KEYS", "all_events", "event_micros", "events_page", "last_event_id", "last_event_ids",
            "seconds_micros"]
 
 #: the keys of an event that are columns of HistoryEvent; the rest are its details
 EVENT_KEYS = frozenset(("id", "previousEventId", "timestamp", "type"))
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def seconds_micros(seconds: float) -> int:
@@ -52,7 +53,7 @@ def _loads(text: str) -> list[dict[str, Any]]:
 def _instance(execution_id: int, event: dict[str, Any]) -> HistoryEvent:
     return HistoryEvent(
         execution_id=execution_id, event_id=int(event["id"]), previous_event_id=int(event.get("previousEventId") or 0),
-        type=str(event["type"]), timestamp=_EPOCH + timedelta(microseconds=event_micros(event["timestamp"])),
+        type=str(event["type"]), timestamp=EPOCH + timedelta(microseconds=event_micros(event["timestamp"])),
         details={key: value for key, value in event.items() if key not in EVENT_KEYS})
 
 
@@ -117,13 +118,12 @@ def events_page(execution: Execution | int, *, after: int | None = None, reverse
 
 def last_event_id(execution: Execution | int) -> int:
     """The largest event id stored for the execution (0 when none is)."""
-    return last_event_ids([_id(execution)]).get(_id(execution), 0)
+    execution_id = _id(execution)
+    return last_event_ids([execution_id]).get(execution_id, 0)
 
 
 def last_event_ids(execution_ids: Iterable[int]) -> dict[int, int]:
     """The largest event id stored for each execution that has events."""
-    from django.db.models import Max
-
     ids = list(execution_ids)
     last: dict[int, int] = {}
     for model, field in ((HistoryEvent, "event_id"), (HistoryBatch, "last_event_id")):

@@ -22,7 +22,7 @@ import orjson
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Max
 
-from designer.history import EVENT_KEYS, seconds_micros
+from designer.history import EPOCH, EVENT_KEYS, seconds_micros
 from designer.live.publisher import publish_batch
 from designer.models import Execution, ExecutionStatus, HistoryBatch, HistoryEvent, MapRun, StateMachine
 from designer.storable import UNSTORABLE, escape_unstorable
@@ -425,7 +425,7 @@ def _row_values(rows: list[EventRow]) -> list[tuple]:
     if connection.vendor == "sqlite":  # the time as the text Django stores for a datetime: naive UTC
         return [(r[0], r[1], r[2], r[3], _sqlite_time(r[4]), r[5]) for r in rows]
     adapt_time = connection.ops.adapt_datetimefield_value
-    return [(r[0], r[1], r[2], r[3], adapt_time(_EPOCH + timedelta(microseconds=r[4])), r[5]) for r in rows]
+    return [(r[0], r[1], r[2], r[3], adapt_time(EPOCH + timedelta(microseconds=r[4])), r[5]) for r in rows]
 
 
 def _insert_row_values(values: list[tuple]) -> None:
@@ -552,15 +552,12 @@ def _details_json(details: dict[str, Any]) -> str:
     return text if text.isascii() else "".join(_DETAILS_JSON(details, 0))
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
 def _micros(timestamp: Any) -> int:
     """An event's timestamp as a runtime gives it (epoch seconds, a datetime, or None: now) in
     microseconds since the epoch, rounded as a datetime made from it would be (to the nearest,
     halves to even)."""
     if isinstance(timestamp, datetime):
-        return (to_datetime(timestamp) - _EPOCH) // timedelta(microseconds=1)
+        return (to_datetime(timestamp) - EPOCH) // timedelta(microseconds=1)
     return seconds_micros(time.time() if timestamp is None else float(timestamp))
 
 

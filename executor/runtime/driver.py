@@ -175,7 +175,7 @@ class Driver:
         result = lifecycle.result_of(outcome, getattr(self, "execution", None))
         # Every event lands before the result: the last ones in the same round trip where nothing
         # else is left to write.
-        if self.to_dispatch or self.new_sleeps or self.to_revoke or self.reseed:
+        if self._unsent_work():
             await self._write_until_done(self._write_batch)
         if self.to_revoke:
             await self.loop.run_in_executor(None, self.revoke, self.to_revoke)
@@ -418,9 +418,14 @@ class Driver:
             if self.closing and not (self.pending or self.to_dispatch or self.new_sleeps):
                 return
 
+    def _unsent_work(self) -> bool:
+        """Whether anything but events waits to be written: work to send or revoke, a timer, records
+        Redis may have lost."""
+        return bool(self.to_dispatch or self.new_sleeps or self.to_revoke or self.reseed)
+
     def _urgent(self) -> bool:
-        """Whether what waits to be written must go now: work to send or revoke, a timer, the end."""
-        return bool(self.to_dispatch or self.new_sleeps or self.to_revoke or self.reseed or self.closing)
+        """Whether what waits to be written must go now: anything but events, or the end."""
+        return self.closing or self._unsent_work()
 
     async def _gather_events(self) -> None:
         """Let events alone gather for up to _EVENTS_GATHER_S, or until something urgent comes: a run
