@@ -151,6 +151,8 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
                 frame.variables.clear()
                 frame.variables.update(done.get("variables") or {})
                 return done.get("next"), done.get("output")
+        if state.plain:
+            return self._run_plain(state, raw_input, frame, position)
         before_entered = frame.last
         entered_at = self.hooks.now()
         dumped = frame.dumped
@@ -189,14 +191,37 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
             raise
         finally:
             leave_state_random(random_token)
-        text = dumps(output)
+        return self._exited(state, frame, position, output, dumps(output))
+
+    def _run_plain(self, state: State, raw_input: Any, frame: Frame, position: str) -> tuple[str | None, Any]:
+        """A state that only hands on its input or its static Result (``State.plain``): the same events
+        and checkpoint as :meth:`run_state` writes, without what nothing here uses (a scope, a random
+        source, the retry and error handling); the output's text is the input's where they are one."""
+        dumped = frame.dumped
+        input_text = dumped[1] if dumped is not None and dumped[0] is raw_input else dumps(raw_input)
+        frame.last = frame.log.add(f"{state.type}StateEntered", frame.last,
+                             {"input": input_text, "inputDetails": TRUNC, "name": state.name})
+        effective = raw_input if state.input_path is not None else {}
+        if state.type == "Succeed":
+            output = effective
+        elif state.result_path is None:
+            output = raw_input
+        else:
+            output = state.result if state.has_result else effective
+        if state.output_path is None:
+            output = {}
+        return self._exited(state, frame, position, output, input_text if output is raw_input else dumps(output))
+
+    def _exited(self, state: State, frame: Frame, position: str, output: Any, text: str) -> tuple[str | None, Any]:
+        """A state that completed with ``output`` (``text`` its JSON): its StateExited event, then
+        :meth:`_completed`."""
         if len(text) > MAX_PAYLOAD_BYTES:
             raise Fatal(StatesError(STATES_DATA_LIMIT_EXCEEDED, f"The state/task '{state.name}' returned a result "
                                      "with a size exceeding the maximum number of bytes service limit."))
-        frame.last = log.add(f"{stype}StateExited", frame.last,
-                             {"name": state.name, "output": text, "outputDetails": TRUNC})
+        frame.last = frame.log.add(f"{state.type}StateExited", frame.last,
+                                   {"name": state.name, "output": text, "outputDetails": TRUNC})
         frame.dumped = (output, text)
-        return self._completed(position, frame, None if state.end or stype == "Succeed" else state.next, output)
+        return self._completed(position, frame, None if state.end or state.type == "Succeed" else state.next, output)
 
     def _completed(self, position: str, frame: Frame, next_state: str | None, output: Any) -> tuple[str | None, Any]:
         """Report a state that completed (for a later redrive) and return its (next state, output)."""

@@ -7,6 +7,7 @@ predicate), so nothing is parsed while an execution runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .paths import compile_path
@@ -62,6 +63,19 @@ class State:
     @property
     def terminal(self) -> bool:
         return self.end or self.type in ("Succeed", "Fail")
+
+    @cached_property
+    def plain(self) -> bool:
+        """A Pass or Succeed state that only hands on its input, or a Pass state's static Result, whole
+        (paths of ``$`` or null, nothing to evaluate, no variables): nothing in it can fail, read the
+        context or draw a random value, so the interpreter runs it without a scope
+        (:meth:`executor.asl.interpreter.Execution.run_state`)."""
+        if self.type not in ("Pass", "Succeed") or self.assign is not None or self.output is not None:
+            return False
+        if self.parameters is not None or self.result_selector is not None:
+            return False
+        return all(path is None or (not path.keys and not path.steps and not path.is_context and path.variable is None)
+                   for path in (self.input_path, self.output_path, self.result_path))
 
 
 @dataclass
