@@ -318,11 +318,11 @@ def bench_sagemaker(sfn, tag: str, items: int, model, quick: bool) -> None:
 
 
 class PassChain:
-    """The 200-state Pass chain on one endpoint, run one execution after the other, in blocks."""
+    """A Pass chain (200 states) on one endpoint, run one execution after the other, in blocks."""
 
-    def __init__(self, sfn):
+    def __init__(self, sfn, length: int = 200):
         self.sfn = sfn
-        self.machine = create_machine(sfn, chain(200, None))
+        self.machine = create_machine(sfn, chain(length, None))
         run_once(sfn, self.machine, {"x": 1}, timeout=120)
         self.seconds, self.timed = 0.0, []
 
@@ -352,11 +352,12 @@ def split(name: str, timed: list[tuple[str, float, float, dict]]) -> None:
 def bench_pass(sfn, tag: str, runs: int, moto: Moto) -> None:
     """The chain on moto_server and on the product in alternating blocks (moto, ours, ours, moto...):
     this machine's speed drifts by tens of percent within minutes, and so each rate is taken over
-    the same minutes as the other."""
-    theirs, ours = PassChain(moto.sfn()), PassChain(sfn)
+    the same minutes as the other. A one-state chain on the product, in the same blocks, is the
+    client's floor: a start and the polls that see its end, with next to nothing to run."""
+    theirs, ours, floor = PassChain(moto.sfn()), PassChain(sfn), PassChain(sfn, 1)
     per_block = max(1, round(runs / PASS_BLOCKS))
     for block in range(PASS_BLOCKS):
-        for peer in ((theirs, ours) if block % 2 == 0 else (ours, theirs)):
+        for peer in ((theirs, ours, floor) if block % 2 == 0 else (floor, ours, theirs)):
             peer.run(per_block)
     split(f"{tag}_pass200_moto", theirs.timed)
     split(f"{tag}_pass200", ours.timed)
@@ -364,6 +365,9 @@ def bench_pass(sfn, tag: str, runs: int, moto: Moto) -> None:
         f"executions/s (moto_server, {theirs.rate * 200:.0f} transitions/s, {len(theirs.timed)} runs)")
     out(f"{tag}_pass200_rate", ours.rate, f"executions/s ({ours.rate * 200:.0f} transitions/s, {len(ours.timed)} runs)")
     ratio(f"{tag}_pass200_over_moto", ours.rate / theirs.rate, ">= 20", ours.rate >= 20 * theirs.rate)
+    out(f"{tag}_pass1_rate", floor.rate, f"executions/s (a 1-state Pass chain through the same client: its floor, "
+                                         f"{len(floor.timed)} runs)")
+    ratio(f"{tag}_pass1_over_moto", floor.rate / theirs.rate)
 
 
 # -- peak memory --------------------------------------------------------------------------------------
@@ -433,7 +437,7 @@ class Profiler:
 
 
 # -- one product ------------------------------------------------------------------------------------
-def bench_product(tag: str, sizes: dict, model, moto: Moto, profile: Path | None) -> None:
+def bench_product(tag: str, sizes: dict, model, moto: Moto, profile: Path | None, wanted: set[str]) -> None:
     from tests.product import Product
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-product-{tag}-"))
@@ -450,6 +454,8 @@ def bench_product(tag: str, sizes: dict, model, moto: Moto, profile: Path | None
                      "sagemaker": lambda: bench_sagemaker(sfn, tag, sizes["sagemaker_items"], model, sizes["quick"]),
                      "pass200": lambda: bench_pass(sfn, tag, sizes["pass_runs"], moto)}
         for name, workload in workloads.items():
+            if name not in wanted:
+                continue
             profiler = Profiler(profile, f"{tag}-{name}", product.pids())
             try:
                 workload()
@@ -477,6 +483,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs and items (about 4 minutes)")
     parser.add_argument("--runtimes", default="celery,embedded", help="comma list: celery, embedded")
     parser.add_argument("--profile", type=Path, help="py-spy record every product process into this folder")
+    parser.add_argument("--workloads", default="chain3,map,sagemaker,pass200",
+                        help="comma list: chain3, map, sagemaker, pass200")
     args = parser.parse_args()
     quick = args.quick
     sizes = {"chain_runs": 20 if quick else 50, "map_items": 300 if quick else 1000,
@@ -490,7 +498,7 @@ def main() -> None:
     moto = Moto()
     try:
         for tag in args.runtimes.split(","):
-            bench_product(tag.strip(), sizes, minilm, moto, args.profile)
+            bench_product(tag.strip(), sizes, minilm, moto, args.profile, set(args.workloads.split(",")))
     finally:
         stop_group(moto.proc)
         service.shutdown_workers()
