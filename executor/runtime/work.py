@@ -119,6 +119,40 @@ return redis.call('hincrby', KEYS[4], ARGV[1], 1)
 """
 
 
+#: :data:`_BEGIN_LUA` for many keys of one execution in one command: KEYS stop, res, starts, then a
+#: claim key per item; ARGV the holder, the claim's TTL, then the items' keys. Returns a list, as
+#: _BEGIN_LUA returns for each (a live holder's claim: 0, taken over one at a time by _begin).
+_BEGIN_MANY_LUA = """
+local stopped = redis.call('exists', KEYS[1]) == 1
+local out = {}
+for i = 4, #KEYS do
+  local key = ARGV[i - 1]
+  if stopped or redis.call('hexists', KEYS[2], key) == 1 then out[i - 3] = -1
+  elseif redis.call('exists', KEYS[i]) == 1 then out[i - 3] = 0
+  else
+    redis.call('set', KEYS[i], ARGV[1], 'PX', ARGV[2])
+    out[i - 3] = redis.call('hincrby', KEYS[3], key, 1)
+  end
+end
+return out
+"""
+
+#: Record many results of one execution in one command, as :func:`_queue_record` records one, and
+#: wake its driver once: KEYS res, inbox, lock, then a claim key per result to release; ARGV the
+#: ARN, then per result its key, its record and the inbox message.
+_RECORD_MANY_LUA = """
+for i = 4, #KEYS do
+  local j = (i - 4) * 3 + 2
+  redis.call('hsetnx', KEYS[1], ARGV[j], ARGV[j + 1])
+  redis.call('rpush', KEYS[2], ARGV[j + 2])
+  redis.call('del', KEYS[i])
+end
+local holder = redis.call('get', KEYS[3])
+if holder then redis.call('rpush', 'sy:wake:' .. holder, ARGV[1]) end
+return 1
+"""
+
+
 def _begin_keys(arn: str, key: str) -> tuple[str, str, str, str]:
     return keys.x(arn, "stop"), keys.x(arn, "res"), keys.run(arn, key), keys.x(arn, "starts")
 
@@ -195,11 +229,11 @@ def execute_work_together(arn: str, items: list[list], client: redis.Redis | Non
     any work began."""
     client = client or sync_client()
     holder = owner_id()
-    pipe = client.pipeline(transaction=False)
-    for key, *_ in items:
-        pipe.eval(_BEGIN_LUA, 4, *_begin_keys(arn, key), key, holder, CLAIM_TTL_MS, "")
+    names = [keys.x(arn, "stop"), keys.x(arn, "res"), keys.x(arn, "starts"),
+             *(keys.run(arn, item[0]) for item in items)]
+    begun = client.eval(_BEGIN_MANY_LUA, len(names), *names, holder, CLAIM_TTL_MS, *(item[0] for item in items))
     busy, work = [], []
-    for item, started in zip(items, pipe.execute()):
+    for item, started in zip(items, begun):
         key, resource, parameters, meta = item
         started = int(started) if started != 0 else _begin(client, arn, key, holder)
         if started < 0:
@@ -256,10 +290,13 @@ def _records_until_stored(client: redis.Redis, arn: str, finished: list[tuple[st
     deadline = time.monotonic() + limit_s
     while True:
         try:
-            pipe = client.pipeline(transaction=False)
-            for key, claim_key, record in finished:
-                _queue_record(pipe, arn, key, record, claim_key)
-            pipe.execute()
+            names = [keys.x(arn, "res"), keys.x(arn, "inbox"), keys.x(arn, "lock"),
+                     *(claim_key for _, claim_key, _ in finished)]
+            values = [arn]
+            for key, _, record in finished:
+                text = dumps_record(record)
+                values += (key, text, f'{{"k":{dumps_record(key)},"r":{text}}}')
+            client.eval(_RECORD_MANY_LUA, len(names), *names, *values)
             return
         except redis.ConnectionError:
             if time.monotonic() > deadline:
