@@ -200,7 +200,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         dumped = frame.dumped
         input_text = dumped[1] if dumped is not None and dumped[0] is raw_input else dumps(raw_input)
         frame.last = frame.log.add(f"{state.type}StateEntered", frame.last,
-                             {"input": input_text, "inputDetails": TRUNC, "name": state.name})
+                                   {"input": input_text, "inputDetails": TRUNC, "name": state.name})
         effective = raw_input if state.input_path is not None else {}
         if state.type == "Succeed":
             output = effective
