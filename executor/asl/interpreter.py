@@ -377,7 +377,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         path = state.input_path
         if path is None:
             return {}
-        if not path.keys and not path.is_context and path.definite and path.variable is None:
+        if path.whole:
             return value
         try:
             return path.resolve(value, scope)
@@ -389,7 +389,7 @@ class Execution(StepsMixin, ConcurrencyMixin, DistributedMixin):
         path = state.output_path
         if path is None:
             return {}
-        if not path.keys and not path.is_context and path.definite and path.variable is None:
+        if path.whole:
             return value
         try:
             return path.resolve(value, scope)

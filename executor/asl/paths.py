@@ -51,7 +51,7 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class JsonPath:
     """A compiled JSONPath. ``get`` returns the value (definite) or the list of matches."""
 
-    __slots__ = ("text", "steps", "keys", "definite", "simple", "is_context", "variable")
+    __slots__ = ("text", "steps", "keys", "definite", "simple", "is_context", "variable", "whole")
 
     def __init__(self, text: str, steps: list, keys: list, definite: bool, is_context: bool,
                  variable: str | None = None):
@@ -63,6 +63,8 @@ class JsonPath:
         self.simple = definite and len(self.keys) == len(self.steps) and None not in self.keys
         self.is_context = is_context
         self.variable = variable  # ``$name...`` reads the variable ``name``
+        # ``$``: the whole document, as it is (InputPath and OutputPath then hand it on untouched).
+        self.whole = not self.keys and not self.steps and not is_context and variable is None
 
     def resolve(self, document: Any, scope: Any) -> Any:
         """Evaluate against the input, the context object (``$$``) or a variable (``$name``)."""

@@ -74,8 +74,7 @@ class State:
             return False
         if self.parameters is not None or self.result_selector is not None:
             return False
-        return all(path is None or (not path.keys and not path.steps and not path.is_context and path.variable is None)
-                   for path in (self.input_path, self.output_path, self.result_path))
+        return all(path is None or path.whole for path in (self.input_path, self.output_path, self.result_path))
 
 
 @dataclass

@@ -34,16 +34,19 @@ DONE, SKIPPED, BUSY = "done", "skipped", "busy"
 
 def record_result(client: redis.Redis, arn: str, key: str, record: dict, claim_key: str | None = None) -> bool:
     """Record ``record`` for ``key`` unless one is there, and wake the driver; True if recorded."""
-    pipe = client.pipeline(transaction=False)
-    _queue_record(pipe, arn, key, record, claim_key)
-    return bool(pipe.execute()[0])
+    return _record(client, arn, [(key, claim_key, record)]) == 1
 
 
-def _queue_record(pipe: Any, arn: str, key: str, record: dict, claim_key: str | None) -> None:
-    pipe.hsetnx(keys.x(arn, "res"), key, dumps_record(record))
-    notify(pipe, arn, {"k": key, "r": record})
-    if claim_key is not None:
-        pipe.delete(claim_key)
+def _record(client: redis.Redis, arn: str, finished: list[tuple[str, str | None, dict]]) -> int:
+    """Record ``(key, claim key or None, record)`` results in one command (:data:`_RECORD_MANY_LUA`);
+    returns how many were not recorded before."""
+    names = [keys.x(arn, "res"), keys.x(arn, "inbox"), keys.x(arn, "lock"),
+             *(claim_key for _, claim_key, _ in finished if claim_key is not None)]
+    values = [arn]
+    for key, _, record in finished:
+        text = dumps_record(record)
+        values += (key, text, f'{{"k":{dumps_record(key)},"r":{text}}}')  # the inbox message, as notify writes it
+    return int(client.eval(_RECORD_MANY_LUA, len(names), *names, *values))
 
 
 def _call(resource: str, parameters: Any, context: InvocationContext) -> Any:
@@ -137,19 +140,19 @@ end
 return out
 """
 
-#: Record many results of one execution in one command, as :func:`_queue_record` records one, and
-#: wake its driver once: KEYS res, inbox, lock, then a claim key per result to release; ARGV the
-#: ARN, then per result its key, its record and the inbox message.
+#: Record results of one execution in one command: each result unless one is there, its message in
+#: the inbox, and the driver woken once. KEYS res, inbox, lock, then the claim keys to release; ARGV
+#: the ARN, then per result its key, its record and the inbox message. Returns how many were new.
 _RECORD_MANY_LUA = """
-for i = 4, #KEYS do
-  local j = (i - 4) * 3 + 2
-  redis.call('hsetnx', KEYS[1], ARGV[j], ARGV[j + 1])
+local new = 0
+for j = 2, #ARGV, 3 do
+  new = new + redis.call('hsetnx', KEYS[1], ARGV[j], ARGV[j + 1])
   redis.call('rpush', KEYS[2], ARGV[j + 2])
-  redis.call('del', KEYS[i])
 end
+for i = 4, #KEYS do redis.call('del', KEYS[i]) end
 local holder = redis.call('get', KEYS[3])
 if holder then redis.call('rpush', 'sy:wake:' .. holder, ARGV[1]) end
-return 1
+return new
 """
 
 
@@ -290,13 +293,7 @@ def _records_until_stored(client: redis.Redis, arn: str, finished: list[tuple[st
     deadline = time.monotonic() + limit_s
     while True:
         try:
-            names = [keys.x(arn, "res"), keys.x(arn, "inbox"), keys.x(arn, "lock"),
-                     *(claim_key for _, claim_key, _ in finished)]
-            values = [arn]
-            for key, _, record in finished:
-                text = dumps_record(record)
-                values += (key, text, f'{{"k":{dumps_record(key)},"r":{text}}}')
-            client.eval(_RECORD_MANY_LUA, len(names), *names, *values)
+            _record(client, arn, finished)
             return
         except redis.ConnectionError:
             if time.monotonic() > deadline:
