@@ -121,6 +121,7 @@ class _LengthPath(JsonPath):
     def __init__(self, text: str, parent: JsonPath):
         super().__init__(text, [], [], True, parent.is_context, parent.variable)
         self.parent = parent
+        self.whole = False  # no steps of its own, but it reads its parent's path
 
     def resolve(self, document: Any, scope: Any) -> Any:
         return self._length(self.parent.resolve(document, scope))

@@ -72,3 +72,10 @@ def test_a_jsonata_pass_without_output_is_plain_and_hands_on_its_input():
     machine = parse_definition(definition)
     assert machine.states["A"].plain and not machine.states["B"].plain
     assert run(definition, {"x": 1}).outcome.output == 2
+
+
+def test_an_input_path_ending_in_length_gives_the_length_not_the_whole_input():
+    """``$.items.length()`` has no steps of its own: it is still not the whole document."""
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.items.length()", "End": True}}}
+    assert not parse_definition(definition).states["A"].plain
+    assert run(definition, {"items": [1, 2, 3]}).outcome.output == 3
