@@ -41,6 +41,17 @@ class StateMachine:
     comment: str | None = None
     has_concurrency: bool = False  # any Parallel or Map inside (history is then interleaved)
 
+    #: the state types whose run needs nothing from a runtime: no call out, no wait, no branches
+    SELF_CONTAINED = frozenset(("Pass", "Choice", "Succeed", "Fail"))
+
+    @cached_property
+    def self_contained(self) -> bool:
+        """Only Pass, Choice, Succeed and Fail states and no TimeoutSeconds: a run calls no resource,
+        never waits and starts no branch, so the interpreter decides it from start to end without
+        a runtime's help (a runtime may then run it wherever it starts,
+        :func:`executor.runtime.lifecycle.run_alone`)."""
+        return self.timeout_seconds is None and all(s.type in self.SELF_CONTAINED for s in self.states.values())
+
 
 @dataclass
 class State:

@@ -5,6 +5,13 @@ and queues its ARN (one Redis round trip); the driver host of a state-worker
 process pops it and holds the execution from then on (:mod:`executor.runtime.host`),
 so restarting the web server stops nothing.
 
+An execution of a self-contained state machine (Pass, Choice, Succeed and Fail states only:
+nothing to call, wait for or fan out) is the exception: the starting process runs it to its end
+at once, within a small budget (``decide_here_ms``), and records it in Redis as a driver that
+had finished it would (:func:`executor.runtime.lifecycle.run_alone`, :func:`store.save_ended`).
+A hand-off to a worker would cost more than the whole run. One still running past the budget (a
+long Choice loop) goes to the workers as any other, as if it had never been tried.
+
 Where the history goes:
 
 * workers started with ``SWITCHYARD_SINK=module:factory`` write it to that sink
@@ -20,6 +27,7 @@ import asyncio
 import concurrent.futures
 import json
 import logging
+import os
 import threading
 import time
 import weakref
@@ -28,6 +36,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
+from . import lifecycle, store
 from .base import ExecutionRequest, ExecutionResult, ExecutionSink
 from .ends import Ends
 from .metrics import runtime_metrics
@@ -37,6 +46,9 @@ from .store import redis_url as default_redis_url
 __all__ = ["CeleryRuntime", "ExecutionAlreadyExists"]
 
 log = logging.getLogger(__name__)
+
+#: how long the starting process may run a self-contained execution before handing it to the workers
+DECIDE_HERE_MS = float(os.environ.get("SWITCHYARD_DECIDE_HERE_MS", "20"))
 
 
 class ExecutionAlreadyExists(Exception):
@@ -80,8 +92,11 @@ class CeleryRuntime:
     in_process = False
 
     def __init__(self, *, app: Any, redis_url: str | None = None, mirror_history: bool = False,
-                 recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005):
+                 recovery_sink: ExecutionSink | None = None, poll_interval: float = 0.005,
+                 decide_here_ms: float | None = None):
         self.app = app
+        # 0: every execution goes to the workers (tests of the drivers themselves)
+        self.decide_here_s = (DECIDE_HERE_MS if decide_here_ms is None else decide_here_ms) / 1000
         self.redis_url = redis_url or default_redis_url()
         self.client = sync_client(self.redis_url)
         # state_async's clients, one per event loop that asks (a client belongs to its loop)
@@ -110,6 +125,10 @@ class CeleryRuntime:
     def _start(self, request: ExecutionRequest, sink: ExecutionSink | None, *, polled: bool
                ) -> concurrent.futures.Future:
         arn = request.execution_arn
+        if self.decide_here_s > 0:
+            decided = self._decide_here(request, sink)
+            if decided is not None:
+                return decided
         if request.redrive:  # the run that ended leaves its records; the redriven one starts afresh
             self.client.delete(*(keys.x(arn, part) for part in keys.ALL))
         if polled:  # before it can end: state_async answers from memory while it runs
@@ -132,6 +151,22 @@ class CeleryRuntime:
         self._wake.set()
         return future
 
+    def _decide_here(self, request: ExecutionRequest, sink: ExecutionSink | None) -> concurrent.futures.Future | None:
+        """Run a self-contained execution to its end in this thread, record it and give it to ``sink``;
+        None, with nothing recorded, for any other (see the module's docstring)."""
+        ran = lifecycle.run_alone(request, self.decide_here_s)
+        if ran is None:
+            return None
+        events, result = ran
+        if not store.save_ended(self.client, request, events, result):
+            raise ExecutionAlreadyExists(request.execution_arn)
+        if sink is not None:  # no driver's sink or mirror will write it: this process does
+            sink.append_events(request.execution_arn, events)
+            sink.execution_finished(request.execution_arn, result)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(result)
+        return future
+
     def resume_execution(self, request: ExecutionRequest, persisted: list[dict],
                          sink: ExecutionSink | None = None) -> concurrent.futures.Future | None:
         """Take over an execution that Redis does not know (it ran on the embedded runtime, or Redis lost
@@ -152,7 +187,7 @@ class CeleryRuntime:
     def run_sync(self, request: ExecutionRequest, sink: ExecutionSink | None = None,
                  timeout: float | None = None) -> ExecutionResult:
         future = self._start(request, sink, polled=False)
-        if not self.mirror:  # wake on the driver's signal rather than the next poll
+        if not self.mirror and not future.done():  # wake on the driver's signal rather than the next poll
             result = self.wait(request.execution_arn, timeout if timeout is not None else 365 * 24 * 3600.0)
             if result is not None:
                 return result

@@ -21,7 +21,7 @@ from .base import ExecutionRequest, ExecutionResult
 from .clock import VirtualClock, clock_factor
 
 __all__ = ["execution_info", "machine_for", "start", "read_items", "write_results", "run_to_outcome", "failed",
-           "result_of", "STATES_RUNTIME"]
+           "result_of", "run_alone", "STATES_RUNTIME"]
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +137,40 @@ def result_of(outcome: Outcome, execution: Execution | None = None) -> Execution
     )
 
 
+
+
+async def _needs_a_runtime(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("a self-contained state machine asked its runtime for a Task or a wait")
+
+
+def run_alone(request: ExecutionRequest, budget_s: float) -> tuple[list[dict], ExecutionResult] | None:
+    """Run a fresh execution of a self-contained state machine (``StateMachine.self_contained``: Pass,
+    Choice, Succeed and Fail only) to its end in the calling thread, with no event loop: its history
+    and its result, recorded nowhere yet. None, having had no effect, when the request is not such
+    an execution (a redrive, a definition that does not parse) or when it is still running after
+    ``budget_s`` (a long loop of Choice states): the caller then runs it as any other.
+
+    The interpreter hands control back every 64 states (``Execution.run_machine``); that is
+    where the budget is checked, and where a run past it is closed without another state."""
+    if request.redrive:
+        return None
+    try:
+        if not machine_for(request).self_contained:
+            return None
+    except Exception:  # the runtime's own start fails it loudly, with the reason
+        return None
+    events: list[dict] = []
+    hooks = Hooks(invoke=_needs_a_runtime, sleep=_needs_a_runtime, on_event=events.append)
+    execution = start(request, hooks)
+    if isinstance(execution, Outcome):
+        return None
+    deadline = time.monotonic() + budget_s
+    run = run_to_outcome(execution, lambda: None)
+    try:
+        while True:
+            if run.send(None) is not None or time.monotonic() > deadline:
+                run.close()  # it awaited something real, or ran too long: let a runtime run it
+                return None
+    except StopIteration as end:
+        outcome = end.value
+    return events, result_of(outcome, execution)

@@ -42,7 +42,7 @@ from executor.asl.history import not_json
 from .base import ExecutionRequest, ExecutionResult
 
 __all__ = ["DEFAULT_REDIS_URL", "redis_url", "keys", "token_key", "owner_id", "holder_is_dead",
-           "sync_client", "save_request", "load_request", "load_result", "TAKEOVER_LUA", "RENEW_LUA",
+           "sync_client", "save_request", "save_ended", "load_request", "load_result", "TAKEOVER_LUA", "RENEW_LUA",
            "claim", "RETENTION_SECONDS", "notify", "START_GRACE_S"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -236,6 +236,33 @@ def save_request(client: redis.Redis, request: ExecutionRequest, *, lease: float
     arn = request.execution_arn
     return bool(client.eval(_SAVE_LUA, 5, keys.x(arn, "req"), keys.RUNNING, keys.LEASES, keys.MIRROR, keys.STARTS,
                             json.dumps(record), arn, lease, "1" if mirror else "0"))
+
+
+#: Record an execution that ran to its end where it started: the request KEYS[1] = ARGV[1] unless it
+#: exists (0), its whole history (ARGV[6], one record of the event log KEYS[2]), its result KEYS[3]
+#: (ARGV[3]), a wake-up for waiters (KEYS[4]) and the announcement on the channel ARGV[5], as
+#: FINISH_LUA would; every key kept ARGV[4] s. It was never running, leased or queued.
+_ENDED_LUA = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[4]) == false then return 0 end
+redis.call('rpush', KEYS[2], ARGV[6])
+redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[4])
+redis.call('rpush', KEYS[4], '1')
+redis.call('publish', ARGV[5], ARGV[2] .. '\\n' .. ARGV[3])
+for i = 2, 4 do redis.call('expire', KEYS[i], ARGV[4]) end
+return 1
+"""
+
+
+def save_ended(client: redis.Redis, request: ExecutionRequest, events: list[dict], result: ExecutionResult) -> bool:
+    """Record, in one round trip, an execution that ran from start to end before it was saved
+    (``lifecycle.run_alone``): what a driver would have left behind once it finished. False, writing
+    nothing, if the execution exists."""
+    record = asdict(request)
+    record["secret"] = uuid.uuid4().hex
+    arn = request.execution_arn
+    return bool(client.eval(_ENDED_LUA, 4, keys.x(arn, "req"), keys.x(arn, "ev"), keys.x(arn, "result"),
+                            keys.x(arn, "fin"), json.dumps(record), arn, json.dumps(result.__dict__),
+                            RETENTION_SECONDS, keys.ENDED, dumps_events(events)))
 
 
 _ADOPT_LUA = """

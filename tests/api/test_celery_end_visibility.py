@@ -31,7 +31,8 @@ def celery_runtime():
     from executor.runtime.celery_runtime import CeleryRuntime
 
     redis.Redis.from_url(URL).flushdb()
-    runtime = CeleryRuntime(app=make_app(URL), redis_url=URL)
+    # No worker runs here, and the tests play the driver: even this Pass state is left to one.
+    runtime = CeleryRuntime(app=make_app(URL), redis_url=URL, decide_here_ms=0)
     previous = set_runtime(runtime)
     yield runtime
     set_runtime(previous)
@@ -138,3 +139,50 @@ def test_a_celery_execution_is_described_from_memory_while_it_runs_and_at_its_en
     assert from_memory({"executionArn": arn}) is None and get_sink().kept(arn) is None  # let go
     described = sfn.describe_execution(executionArn=arn)
     assert (described["status"], described["output"]) == ("SUCCEEDED", '{"done":true}')
+
+
+@pytest.fixture
+def deciding_runtime():
+    from designer.runtime import set_runtime
+    from executor.runtime.celery_runtime import CeleryRuntime
+
+    redis.Redis.from_url(URL).flushdb()
+    runtime = CeleryRuntime(app=make_app(URL), redis_url=URL)  # still no worker: only this process runs it
+    previous = set_runtime(runtime)
+    yield runtime
+    set_runtime(previous)
+    runtime.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_self_contained_execution_has_ended_when_start_execution_answers(sfn, deciding_runtime):
+    """Pass and Choice states only: the web process runs it inside StartExecution (no worker runs
+    here), so the first DescribeExecution sees the end, and its history and status reach the
+    database through this process's sink."""
+    from designer.models import Execution
+    from designer.sink import get_sink
+
+    states = {f"P{i}": {"Type": "Pass", "Result": i, "ResultPath": f"$.p{i}", "Next": f"P{i + 1}"} for i in range(20)}
+    states["P20"] = {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "Yes"}],
+                     "Default": "No"}
+    states["Yes"] = {"Type": "Succeed"}
+    states["No"] = {"Type": "Fail", "Error": "Declined", "Cause": "go was not true"}
+    machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(
+        {"StartAt": "P0", "States": states}), roleArn=ROLE_ARN)["stateMachineArn"]
+
+    ok = sfn.start_execution(stateMachineArn=machine, input='{"go": true}')["executionArn"]
+    described = sfn.describe_execution(executionArn=ok)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"go": True, **{f"p{i}": i for i in range(20)}}
+    no = sfn.start_execution(stateMachineArn=machine, input='{"go": false}')["executionArn"]
+    described = sfn.describe_execution(executionArn=no)
+    assert (described["status"], described["error"], described["cause"]) == ("FAILED", "Declined", "go was not true")
+
+    events = sfn.get_execution_history(executionArn=ok, maxResults=1000)["events"]
+    assert [e["type"] for e in events][:3] == ["ExecutionStarted", "PassStateEntered", "PassStateExited"]
+    assert [e["type"] for e in events][-3:] == ["SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"]
+    assert len(events) == 2 + 2 * 22
+    assert get_sink().flush()
+    assert dict(Execution.objects.filter(arn__in=[ok, no]).values_list("arn", "status")) == {
+        ok: "SUCCEEDED", no: "FAILED"}
+    assert deciding_runtime.result(ok).status == "SUCCEEDED", "Redis holds the end, as a driver leaves it"
