@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "executions_resume",
+    "executions_settle",
     "state_machine_create",
     "state_machine_update",
     "state_machine_delete",
@@ -395,6 +396,47 @@ def executions_resume() -> int:
             continue
         count += 1
     return count
+
+
+#: How long after its recorded end an execution is left to the process that writes its history
+#: before :func:`executions_settle` writes it instead.
+SETTLE_AFTER_S = 30.0
+
+
+def executions_settle(*, after_s: float = SETTLE_AFTER_S) -> int:
+    """Write the end, and the events missing before it, of every execution the database still has
+    RUNNING though the runtime recorded its end over ``after_s`` seconds ago: the process that was
+    to write them (a state worker, or the web process that ran the execution itself) died in
+    between. Nothing else would: the runtime no longer runs it. Returns how many were settled.
+
+    Where the runtime's record lives in the process that writes the history (the embedded runtime),
+    there is nothing to settle.
+    """
+    runtime = get_runtime()
+    if runtime.in_process:
+        return 0
+    sink = get_sink()
+    settled = 0
+    running = (Execution.objects.filter(status=ExecutionStatus.RUNNING, map_run__isnull=True, runtime=runtime.name)
+               .values_list("arn", "id"))
+    ids = dict(running.iterator(chunk_size=500))
+    arns = list(ids)
+    for start in range(0, len(arns), 500):
+        chunk = arns[start:start + 500]
+        # One that ended more recently is left to its writer, which may still be at it.
+        ended = runtime.recorded_ends(chunk, ended_before=time.time() - after_s)
+        for arn, (result, events) in ended.items():
+            stored = {row.event_id for row in all_events(ids[arn])}
+            missing = [event for event in events if int(event["id"]) not in stored]
+            logger.warning("%s ended %s in the runtime, but its end was never written: writing it and %d events",
+                           arn, result.status, len(missing))
+            if missing:
+                sink.append_events(arn, missing)
+            sink.execution_finished(arn, result)
+            settled += 1
+    if settled:
+        sink.flush()
+    return settled
 
 
 def execution_stop(*, execution: Execution, error: str | None = None, cause: str | None = None) -> Execution:

@@ -90,6 +90,14 @@ class Runtime(Protocol):
         """The end of an execution that has ended, known here before its sink (perhaps in another
         process) has written it; None when it has not ended or this runtime cannot tell."""
 
+    def recorded_ends(self, execution_arns: list[str], *, ended_before: float | None = None,
+                      ) -> dict[str, tuple[ExecutionResult, list[dict[str, Any]]]]:
+        """Those of ``execution_arns`` that have ended (before ``ended_before``, epoch s, when given),
+        each with its end and its whole history as this runtime recorded them, for a sink that may
+        have lost them: the process that was to write them (a worker, or the one that decided the
+        execution) died after the end was recorded. Empty where the runtime's record dies with the
+        process that writes the sink (the embedded one)."""
+
     def metrics(self) -> dict[str, Any]:
         """``{"queues": {name: depth}, "workers": {node: {...}}, "executions_running": n, ...}``:
         what the runtime has waiting and running now (cheap enough to ask every second)."""

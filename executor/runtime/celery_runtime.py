@@ -244,6 +244,23 @@ class CeleryRuntime:
         events, so it is read whole)."""
         return loads_events(self.client.lrange(keys.x(execution_arn, "ev"), 0, -1))[offset:offset + limit]
 
+    def recorded_ends(self, execution_arns: list[str], *, ended_before: float | None = None,
+                      ) -> dict[str, tuple[ExecutionResult, list[dict]]]:
+        """From Redis, where a driver (or the process that decided an execution) records the end and
+        every event before its sink writes them; two round trips for any number of executions."""
+        if not execution_arns:
+            return {}
+        results = self.client.mget([keys.x(arn, "result") for arn in execution_arns])
+        ended = [(arn, result) for arn, text in zip(execution_arns, results)
+                 if (result := load_result(text)) is not None
+                 and (ended_before is None or result.stop_time is None or result.stop_time < ended_before)]
+        if not ended:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for arn, _ in ended:
+            pipe.lrange(keys.x(arn, "ev"), 0, -1)
+        return {arn: (result, loads_events(records)) for (arn, result), records in zip(ended, pipe.execute())}
+
     def is_running(self, execution_arn: str) -> bool:
         return bool(self.client.sismember(keys.RUNNING, execution_arn))
 

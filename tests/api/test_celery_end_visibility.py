@@ -186,3 +186,87 @@ def test_a_self_contained_execution_has_ended_when_start_execution_answers(sfn, 
     assert dict(Execution.objects.filter(arn__in=[ok, no]).values_list("arn", "status")) == {
         ok: "SUCCEEDED", no: "FAILED"}
     assert deciding_runtime.result(ok).status == "SUCCEEDED", "Redis holds the end, as a driver leaves it"
+
+
+# -- an end recorded in Redis whose writer died before the database had it ------------------------
+
+def _stored_event_ids(arn: str) -> list[int]:
+    """Every event id stored for the execution, copies included (readers would hide them)."""
+    from designer.models import Execution, HistoryBatch, HistoryEvent
+
+    execution = Execution.objects.get(arn=arn)
+    ids = list(HistoryEvent.objects.filter(execution=execution).values_list("event_id", flat=True))
+    for text in HistoryBatch.objects.filter(execution=execution).values_list("events", flat=True):
+        ids += [event["id"] for event in json.loads(text)]
+    return sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_end_a_worker_recorded_before_dying_is_written_by_the_web_process(sfn, celery_runtime):
+    """The driver recorded the last events and the end in Redis, and its worker died before its
+    sink wrote them: nobody runs the execution any more, so the web process's sweep writes what the
+    database lacks, once the worker has had its time to write it."""
+    from designer.models import Execution
+    from designer.services import executions_settle
+    from executor.runtime.base import ExecutionResult
+    from executor.runtime.store import dumps_events, keys
+
+    arn = _running_execution(sfn)  # ExecutionStarted is in the database already
+    waiting = _running_execution(sfn)  # still running: Redis has no end for it
+    stop_time = time.time() - 60
+    events = [
+        {"id": 1, "previousEventId": 0, "timestamp": stop_time - 1, "type": "ExecutionStarted",
+         "executionStartedEventDetails": {"input": "{}"}},
+        {"id": 2, "previousEventId": 1, "timestamp": stop_time - 0.5, "type": "PassStateEntered",
+         "stateEnteredEventDetails": {"name": "Done", "input": "{}"}},
+        {"id": 3, "previousEventId": 2, "timestamp": stop_time - 0.2, "type": "PassStateExited",
+         "stateExitedEventDetails": {"name": "Done", "output": '{"done":true}'}},
+        {"id": 4, "previousEventId": 3, "timestamp": stop_time, "type": "ExecutionSucceeded",
+         "executionSucceededEventDetails": {"output": '{"done":true}'}},
+    ]
+    client = redis.Redis.from_url(URL)
+    client.rpush(keys.x(arn, "ev"), dumps_events(events[:2]), dumps_events(events[2:]))
+    result = ExecutionResult(status="SUCCEEDED", output='{"done":true}', stop_time=stop_time)
+    client.set(keys.x(arn, "result"), json.dumps(result.__dict__))
+
+    assert executions_settle() == 1
+    assert executions_settle() == 0, "settled once"
+    assert dict(Execution.objects.filter(arn__in=[arn, waiting]).values_list("arn", "status")) == {
+        arn: "SUCCEEDED", waiting: "RUNNING"}
+    assert _stored_event_ids(arn) == [1, 2, 3, 4], "what the database had is not written again"
+    history = sfn.get_execution_history(executionArn=arn)["events"]
+    assert [e["type"] for e in history] == [e["type"] for e in events]
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["status"], described["output"]) == ("SUCCEEDED", '{"done":true}')
+    assert abs(described["stopDate"].timestamp() - stop_time) < 0.001
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decided_execution_whose_writes_died_with_the_web_process_is_settled(sfn, deciding_runtime,
+                                                                              monkeypatch):
+    """The web process decided an execution and recorded it in Redis, then died before its sink
+    wrote the history: the next sweep writes the whole history and the end, but not while the
+    writer may still be at it (an end recorded under SETTLE_AFTER_S ago)."""
+    from designer.models import Execution
+    from designer.services import executions_settle
+    from designer.sink import DjangoExecutionSink
+
+    machine = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=json.dumps(
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "B"},
+                                    "B": {"Type": "Pass", "End": True}}}), roleArn=ROLE_ARN)["stateMachineArn"]
+    with monkeypatch.context() as lost:  # the writes the process had queued when it died
+        lost.setattr(DjangoExecutionSink, "append_events", lambda self, arn, events: None)
+        lost.setattr(DjangoExecutionSink, "execution_finished", lambda self, arn, result: None)
+        arn = sfn.start_execution(stateMachineArn=machine, input='{"x": "é"}')["executionArn"]
+    assert deciding_runtime.result(arn).status == "SUCCEEDED"
+    assert Execution.objects.get(arn=arn).status == "RUNNING" and _stored_event_ids(arn) == []
+
+    assert executions_settle() == 0, "ended just now: its writer may still be writing"
+    assert executions_settle(after_s=0) == 1
+    execution = Execution.objects.get(arn=arn)
+    assert (execution.status, json.loads(execution.output)) == ("SUCCEEDED", {"x": "é", "a": 1})
+    assert _stored_event_ids(arn) == list(range(1, 7))
+    history = sfn.get_execution_history(executionArn=arn)["events"]
+    assert [e["type"] for e in history] == ["ExecutionStarted", *["PassStateEntered", "PassStateExited"] * 2,
+                                            "ExecutionSucceeded"]
+
