@@ -321,4 +321,10 @@ describe("what the nodes show", () => {
     const metrics: MetricsMessage = { type: "metrics", time: 1, queues: { inference: 4 }, models: { minilm: { batch_size_mean: 16, fill_ratio: 0.5, queue_wait_ms: { p50: 2, p99: 7.5 } } } };
     expect(nodeInfo(fold(HISTORY), ["Work"], 0, bindings, metrics).Work.metrics).toEqual(["queue inference 4", "batch 16.0", "fill 50%", "wait p50 2.0 ms", "p99 7.5 ms"]);
   });
+
+  it("leaves out the figures a model has none of yet (null: no batch since it loaded or its knobs changed)", () => {
+    const bindings = { Work: { queue: "inference", model: "minilm" } };
+    const metrics: MetricsMessage = { type: "metrics", time: 1, queues: { inference: 0 }, models: { minilm: { queue_depth: 0, batch_size_mean: null, fill_ratio: null, queue_wait_ms: { p50: null, p99: null } } } };
+    expect(nodeInfo(fold(HISTORY), ["Work"], 0, bindings, metrics).Work.metrics).toEqual(["queue inference 0", "minilm waiting 0"]);
+  });
 });

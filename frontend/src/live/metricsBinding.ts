@@ -64,11 +64,12 @@ export function nodeMetrics(binding: Binding, metrics: MetricsMessage): NodeMetr
   const model = binding.model ? metrics.models?.[binding.model] : undefined;
   if (binding.model) result.model = binding.model;
   if (model) {
-    result.modelQueueDepth = model.queue_depth;
-    result.batchSizeMean = model.batch_size_mean;
-    result.fillRatio = model.fill_ratio;
-    result.queueWaitP50 = model.queue_wait_ms?.p50;
-    result.queueWaitP99 = model.queue_wait_ms?.p99;
+    // null (no batch yet, or none since the knobs changed) is a figure not there, as a missing one
+    result.modelQueueDepth = model.queue_depth ?? undefined;
+    result.batchSizeMean = model.batch_size_mean ?? undefined;
+    result.fillRatio = model.fill_ratio ?? undefined;
+    result.queueWaitP50 = model.queue_wait_ms?.p50 ?? undefined;
+    result.queueWaitP99 = model.queue_wait_ms?.p99 ?? undefined;
   }
   return result;
 }

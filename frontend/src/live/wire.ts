@@ -26,10 +26,10 @@ export interface StatusMessage {
 export interface ModelMetrics {
   model?: string;
   queue_depth?: number;
-  batch_size_mean?: number;
-  fill_ratio?: number;
-  queue_wait_ms?: { p50?: number; p99?: number };
-  compute_ms?: { p50?: number; p99?: number };
+  batch_size_mean?: number | null; // null: no batch yet (or since the knobs changed)
+  fill_ratio?: number | null;
+  queue_wait_ms?: { p50?: number | null; p99?: number | null };
+  compute_ms?: { p50?: number | null; p99?: number | null };
   items_per_s?: number;
   [key: string]: unknown;
 }
