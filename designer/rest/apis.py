@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer import rerun_services, selectors, services, testing_selectors, testing_services
+from designer import inference_services, rerun_services, selectors, services, testing_selectors, testing_services
 from designer.models import Execution, StateMachine
 from designer.rest import serializers as s
 
@@ -128,3 +128,19 @@ class MetricsApi(APIView):
 
     def get(self, request: Request) -> Response:
         return Response(selectors.metrics_snapshot())
+
+
+class InferenceBatchingApi(APIView):
+    """A local model's batching knobs, turned while pipelines run: the effect shows in /api/metrics/
+    and on the live view's nodes."""
+
+    def get(self, request: Request, model: str) -> Response:
+        return Response(inference_services.batching_get(model=model))
+
+    def put(self, request: Request, model: str) -> Response:
+        data = s.BatchingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(inference_services.batching_set(model=model, changes=dict(data.validated_data)))
+
+    def delete(self, request: Request, model: str) -> Response:
+        return Response(inference_services.batching_reset(model=model))

@@ -15,12 +15,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from designer.errors import ExecutionDoesNotExist, ServiceError, StateMachineDoesNotExist
+from designer.errors import ExecutionDoesNotExist, ResourceNotFound, ServiceError, StateMachineDoesNotExist
 
 __all__ = ["exception_handler", "JsonErrorsMiddleware", "API_PREFIX"]
 
 API_PREFIX = "/api/"
-_NOT_FOUND = (StateMachineDoesNotExist, ExecutionDoesNotExist)
+_NOT_FOUND = (StateMachineDoesNotExist, ExecutionDoesNotExist, ResourceNotFound)
 
 
 def exception_handler(exc, context):

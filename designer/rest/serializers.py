@@ -64,6 +64,14 @@ class LocalSettingsSerializer(serializers.Serializer):
     clock = serializers.JSONField(required=False, allow_null=True)
 
 
+class BatchingSerializer(serializers.Serializer):
+    """Batching knobs to turn (executor/inference/knobs.py gives the bounds)."""
+
+    max_batch_size = serializers.IntegerField(required=False, min_value=1, max_value=4096)
+    max_wait_ms = serializers.FloatField(required=False, min_value=0, max_value=10_000)
+    latency_target_ms = serializers.FloatField(required=False, allow_null=True, min_value=0.1, max_value=60_000)
+
+
 class ExecutionListSerializer(serializers.ModelSerializer):
     state_machine = serializers.CharField(source="state_machine.name")
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("designer/resources/", designer_apis.DesignerResourcesApi.as_view(), name="designer-resources"),
     path("examples/", designer_apis.ExamplesApi.as_view(), name="examples"),
     path("metrics/", apis.MetricsApi.as_view(), name="metrics"),
+    path("inference/models/<str:model>/batching/", apis.InferenceBatchingApi.as_view(), name="inference-batching"),
 ]

@@ -24,7 +24,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import endpoint, metrics, registry, service
+from . import endpoint, knobs, metrics, registry, service
 
 __all__ = ["QUEUE", "ROUTES", "INVOKE_ENDPOINT", "METRICS_SNAPSHOT", "invoke_endpoint", "metrics_snapshot"]
 
@@ -60,6 +60,7 @@ def _preload_models(sender=None, **_: Any) -> None:
 
     SWITCHYARD_PRELOAD_MODELS (default ``minilm``; empty for none). Skipped under
     the prefork pool, where a model must be loaded in each child, after the fork.
+    It also starts listening for the batching knobs a user turns (executor/inference/knobs.py).
     """
     consumer = sender
     queues = {queue.name for queue in getattr(getattr(consumer, "task_consumer", None), "queues", [])}
@@ -73,6 +74,9 @@ def _preload_models(sender=None, **_: Any) -> None:
     # batchers): hand the interpreter lock over more often than every 5 ms, or each hand-off
     # waits for it.
     sys.setswitchinterval(0.0005)
+    from executor.runtime.store import redis_url
+
+    knobs.listen(redis_url())  # before loading: a model loads with the knobs a user turned
     for name in filter(None, (n.strip() for n in os.environ.get("SWITCHYARD_PRELOAD_MODELS", "minilm").split(","))):
         try:
             service.get_worker(name)

@@ -60,6 +60,13 @@ class ModelMetrics:
             self.config: dict[str, Any] = {}
             self.device: dict[str, Any] = {}
 
+    def new_window(self) -> None:
+        """Start the recent samples afresh (the counters go on): after the knobs changed, the mean
+        batch size, fill ratio, waits and rate then show what the new knobs do."""
+        with self._lock:
+            for samples in (self._fill, self._sizes, self._waits, self._computes, self._done):
+                samples.clear()
+
     def record_batch(self, *, size: int, max_batch_size: int, waits_s: list[float], compute_s: float) -> None:
         """One batch ran: ``size`` items from ``len(waits_s)`` requests."""
         now = self._clock()

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from typing import Any, Callable
 
-from . import registry, settings
+from . import knobs, registry, settings
 from .adaptive import AdaptiveTuner
 from .batcher import BatchConfig, BatchQueue, Call, QueueFullError, Request
 from .device import choose_device
@@ -45,6 +45,8 @@ class ModelWorker:
         self.queue = BatchQueue(config or BatchConfig(**model.batch_defaults), clock=clock)
         self.metrics = metrics or metrics_for(model.name)
         self.tuner = AdaptiveTuner()
+        #: the knobs before a user turned any (executor.inference.knobs)
+        self.defaults: BatchConfig = self.queue.config
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # the worker thread waits on this
         self._room = threading.Condition(self._lock)  # blocked submitters wait on this
@@ -256,10 +258,12 @@ def get_worker(model: str) -> ModelWorker:
             device = choose_device(half_safe=instance.half_safe)
             started = time.monotonic()
             instance.load(device)
-            config = settings.batch_config(**instance.batch_defaults)
+            defaults = settings.batch_config(**instance.batch_defaults)
+            config = knobs.config_with(defaults, knobs.overrides(name))  # as a user turned them
             metrics = metrics_for(name)
             metrics.reset()  # a new worker starts a new record; an old one's figures would mislead
             worker = _workers[name] = ModelWorker(instance, config=config, metrics=metrics).start()
+            worker.defaults = defaults
             # The model's objects (torch modules, tokenizer tables: hundreds of thousands) live
             # as long as the process: out of the collector's sight, they cost no full collection.
             gc.collect()

@@ -75,3 +75,45 @@ def test_an_item_that_fails_fails_only_its_own_iteration(product):
     assert output[7]["error"].startswith("SageMaker"), output[7]
     expected = [{"length": len(item["body"]["inputs"])} for i, item in enumerate(items) if i != 7]
     assert [o for i, o in enumerate(output) if i != 7] == expected
+
+
+def test_batching_knobs_turned_over_the_api_reach_the_inference_worker_while_it_runs(product):
+    """The knobs go through Redis to the inference worker, a process of its own: with the batch
+    size at 1 every item is a batch of its own; reset, the items share batches again. The metrics
+    show the knobs in force."""
+    url = f"{product.url}/api/inference/models/text-length/batching/"
+    session = requests.Session()
+    session.get(f"{product.url}/", timeout=10)  # the CSRF cookie, as the browser gets it
+    session.headers.update({"X-CSRFToken": session.cookies["csrftoken"], "Referer": product.url + "/"})
+    items = [{"body": {"inputs": f"text {i}"}} for i in range(40)]
+
+    answer = session.put(url, json={"max_batch_size": 1}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["applied"] == "the inference workers"
+    config = _model_metrics(product, lambda model: model["config"]["max_batch_size"] == 1)["config"]
+    assert config["adaptive"] is False
+    before = _model_metrics(product)
+    assert _run(product, _map(catch=False), items)["status"] == "SUCCEEDED"
+    after = _model_metrics(product)
+    assert after["items"] - before["items"] == 40 and after["batches"] - before["batches"] == 40
+
+    answer = session.delete(url, timeout=10)
+    assert answer.status_code == 200 and answer.json()["batching"] == {}
+    default = answer.json()["defaults"]["max_batch_size"]
+    _model_metrics(product, lambda model: model["config"]["max_batch_size"] == default)
+    before = _model_metrics(product)
+    assert _run(product, _map(catch=False), items)["status"] == "SUCCEEDED"
+    after = _model_metrics(product)
+    assert after["items"] - before["items"] == 40 and after["batches"] - before["batches"] <= 10
+
+
+def _model_metrics(product, condition=lambda model: True, timeout: float = 10.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        model = requests.get(f"{product.url}/api/metrics/", timeout=10).json()["inference"]["models"]["text-length"]
+        if condition(model):
+            return model
+        assert time.monotonic() < deadline, f"the metrics did not show it within {timeout} s: {model['config']}"
+        time.sleep(0.1)

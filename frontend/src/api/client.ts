@@ -88,8 +88,9 @@ interface Page<T> {
 }
 
 export class ApiError extends Error {
-  /** `detail`: the server's own message (a ValidationException's, say), without the method and URL. */
-  constructor(message: string, readonly status: number, readonly detail: string = message) {
+  /** `detail`: the server's own message (a ValidationException's, say), without the method and URL;
+   * `body`: the error response's JSON as sent (a 400's messages by field, say), undefined when not JSON. */
+  constructor(message: string, readonly status: number, readonly detail: string = message, readonly body?: unknown) {
     super(message);
   }
 }
@@ -113,14 +114,16 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   if (!response.ok) {
     let detail = `HTTP ${response.status}`;
     let message: string | undefined;
+    let body: unknown;
     try {
       const data = await response.json();
+      body = data;
       detail = typeof data === "object" ? Object.values(data).flat().join(" ") || detail : String(data);
       if (data && typeof data.message === "string") message = data.message;
     } catch {
       /* not JSON: keep the status */
     }
-    throw new ApiError(`${method} ${url}: ${detail}`, response.status, message ?? detail);
+    throw new ApiError(`${method} ${url}: ${detail}`, response.status, message ?? detail, body);
   }
   return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
 }
@@ -167,6 +170,23 @@ export const stopExecution = (id: number) => request<ExecutionSummary>("POST", `
 
 export const validateDefinition = async (definition: string) =>
   (await request<{ problems: Problem[] }>("POST", "/api/validate/", { definition })).problems;
+/** A model's batcher knobs set at run time (docs: the inference batcher): the overrides and the defaults. */
+export interface BatchingKnobValues {
+  max_batch_size?: number;
+  max_wait_ms?: number;
+  latency_target_ms?: number | null; // null: adaptive mode off
+}
+export interface ModelBatching {
+  model: string; // the canonical name
+  batching: BatchingKnobValues; // the overrides now set (none: the defaults apply)
+  defaults: { max_batch_size: number; max_wait_ms: number; latency_target_ms: number | null };
+  applied?: string; // after a PUT or DELETE, where it took effect: "this process" or "the inference workers"
+}
+const batchingUrl = (model: string) => `/api/inference/models/${encodeURIComponent(model)}/batching/`;
+export const getModelBatching = (model: string) => request<ModelBatching>("GET", batchingUrl(model));
+export const putModelBatching = (model: string, body: BatchingKnobValues) => request<ModelBatching>("PUT", batchingUrl(model), body);
+/** Back to the defaults: every override removed. */
+export const resetModelBatching = (model: string) => request<ModelBatching>("DELETE", batchingUrl(model));
 export const getResources = () => request<Resources>("GET", "/api/designer/resources/");
 export const listExamples = () => request<Example[]>("GET", "/api/examples/");
 

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { graphEdges } from "../asl/edges";
 import { aslToGraph } from "../asl/graph";
 import { isObject, type Graph, type Json } from "../asl/types";
+import BatchingKnobs from "../run/BatchingKnobs";
 import CostPreview from "../run/CostPreview";
 import InjectedTag from "../run/InjectedTag";
 import { getExecutionSummary, getResources, rerunExecution, startExecution, stopExecution, type ExecutionDetail } from "../api/client";
@@ -131,6 +132,7 @@ export default function RunPage({ arn }: { arn: string }) {
   const transitions = live.model.entries.length;
 
   const target = selected && definition && !running ? rerunTarget(definition, selected.name) : null;
+  const servedBy = selected ? bindings[selected.name] : undefined; // a model's state gets its batcher's knobs
   const openRerun = (input: string | undefined) => {
     if (target) setRerun({ target, input: input !== undefined ? editableJson(input) : offeredInput(live.model, target.state) });
   };
@@ -176,8 +178,13 @@ export default function RunPage({ arn }: { arn: string }) {
           <RunGraph graph={graph} names={names} model={shown} version={version} now={now} bindings={bindings} metrics={live.metrics}
             selected={selected?.name ?? null} onSelect={(name) => setSelected(name ? { name, seq: null } : null)} />
         </section>
-        {selected && <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)}
-          rerunFrom={target?.state} onRerun={target ? openRerun : undefined} />}
+        {selected && (
+          <div className="run-side">
+            <StateDetail key={`${selected.name}:${selected.seq}`} model={shown} name={selected.name} seq={selected.seq} onClose={() => setSelected(null)}
+              rerunFrom={target?.state} onRerun={target ? openRerun : undefined} />
+            {servedBy?.model && <BatchingKnobs key={servedBy.model} model={servedBy.model} metrics={live.metrics} />}
+          </div>
+        )}
       </div>
       <div role="tablist" aria-label="Views of the history" className="tabs">
         {(["events", "table", "timeline"] as const).map((v) => (
