@@ -95,7 +95,11 @@ def _tag_text_ok(text: str) -> bool:
 def _check_tags(arn: str, tags: dict[str, str]) -> None:
     _check_storable(tags, "tags")
     for i, (key, value) in enumerate(tags.items(), start=1):
-        for part, text in (("key", key), ("value", value)):
+        for part, text, low, high in (("key", key, 1, 128), ("value", value, 0, 256)):
+            if not low <= len(text) <= high:
+                bound = f"greater than or equal to {low}" if len(text) < low else f"less than or equal to {high}"
+                raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
+                                          f"to satisfy constraint: Member must have length {bound}")
             if not _tag_text_ok(text):
                 raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
                                           f"to satisfy constraint: Member must satisfy regular expression pattern: "
@@ -149,12 +153,17 @@ def state_machine_update(
     definition: str | None = None,
     role_arn: str | None = None,
     layout: dict | None = None,
+    tags: dict[str, str] | None = None,
 ) -> StateMachine:
-    """Change the definition, role or layout; return the saved state machine.
+    """Change the definition, role, layout or tags (``tags`` replaces them all); return the saved
+    state machine.
 
-    Raises InvalidDefinition or InvalidArn; running executions keep the definition they started with.
-    A changed definition or role makes a new revision (``revision_id``), as on AWS.
+    Raises InvalidDefinition, InvalidArn, ValidationException and TooManyTags; running executions
+    keep the definition they started with. A changed definition or role makes a new revision
+    (``revision_id``), as on AWS.
     """
+    if tags is not None:  # checked before anything changes
+        _check_tags(state_machine.arn, tags)
     fields = ["updated"]
     if definition is not None:
         definition_check(definition, machine_type=state_machine.type)
@@ -174,6 +183,9 @@ def state_machine_update(
         _check_storable(layout, "layout")
         state_machine.layout = layout
         fields.append("layout")
+    if tags is not None:
+        state_machine.tags = dict(tags)
+        fields.append("tags")
     state_machine.save(update_fields=fields)
     return state_machine
 

@@ -31,6 +31,8 @@ class StateMachineUpdateSerializer(serializers.Serializer):
     definition = serializers.CharField(trim_whitespace=False, required=False)
     role_arn = serializers.CharField(max_length=256, required=False)
     layout = serializers.JSONField(required=False)
+    # All the tags (it replaces them); the service checks them as TagResource does.
+    tags = serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
 
     def validate_layout(self, value):
         if not isinstance(value, dict):

@@ -31,6 +31,32 @@ def test_the_layout_can_change_without_touching_the_definition(api):
     assert api.get(url).json()["definition"] == pass_definition()
 
 
+def test_the_config_tab_saves_role_and_tags_with_the_definition_untouched(api, sfn):
+    """PATCH replaces the tags, as the designer's Config tab saves them: boto3 sees the same tags
+    and role; a tag AWS would refuse is refused with its place, and nothing changes."""
+    api.post(reverse("state-machine-list"), {"name": "configured", "definition": pass_definition(),
+                                             "tags": {"old": "1"}})
+    url = reverse("state-machine-detail", args=["configured"])
+    role = "arn:aws:iam::123456789012:role/pipeline-runner"
+    tags = {"team": "ml platform", "cost-center": "42", "empty": ""}
+    response = api.patch(url, {"role_arn": role, "tags": tags})
+    assert response.status_code == 200, response.content
+    body = api.get(url).json()
+    assert (body["role_arn"], body["tags"], body["definition"]) == (role, tags, pass_definition())
+    arn = body["arn"]
+    listed = sfn.list_tags_for_resource(resourceArn=arn)["tags"]
+    assert {t["key"]: t["value"] for t in listed} == tags
+    assert sfn.describe_state_machine(stateMachineArn=arn)["roleArn"] == role
+
+    for bad, says in [({"k" * 129: "v"}, "tags.1.member.key"), ({"ok": "v" * 257}, "tags.1.member.value"),
+                      ({"": "v"}, "tags.1.member.key"), ({"a": "1", "b#": "2"}, "tags.2.member.key"),
+                      ({f"k{i}": "v" for i in range(51)}, "the limit is 50")]:
+        response = api.patch(url, {"role_arn": "arn:aws:iam::123456789012:role/other", "tags": bad})
+        assert response.status_code == 400 and says in response.json()["message"], response.content
+    body = api.get(url).json()
+    assert (body["role_arn"], body["tags"]) == (role, tags), "a refused save changes nothing"
+
+
 def test_a_broken_definition_is_refused_with_the_aws_error_code(api):
     response = api.post(reverse("state-machine-list"), {"name": "broken", "definition": "{"})
     assert response.status_code == 400
