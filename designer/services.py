@@ -100,6 +100,9 @@ def _check_tags(arn: str, tags: dict[str, str]) -> None:
                 bound = f"greater than or equal to {low}" if len(text) < low else f"less than or equal to {high}"
                 raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
                                           f"to satisfy constraint: Member must have length {bound}")
+            if part == "key" and text.lower().startswith("aws:"):
+                raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.key' failed to "
+                                          f"satisfy constraint: the prefix 'aws:' is reserved for AWS")
             if not _tag_text_ok(text):
                 raise ValidationException(f"1 validation error detected: Value at 'tags.{i}.member.{part}' failed "
                                           f"to satisfy constraint: Member must satisfy regular expression pattern: "

@@ -50,6 +50,7 @@ def test_the_config_tab_saves_role_and_tags_with_the_definition_untouched(api, s
 
     for bad, says in [({"k" * 129: "v"}, "tags.1.member.key"), ({"ok": "v" * 257}, "tags.1.member.value"),
                       ({"": "v"}, "tags.1.member.key"), ({"a": "1", "b#": "2"}, "tags.2.member.key"),
+                      ({"AWS:cloudformation": "x"}, "reserved"),
                       ({f"k{i}": "v" for i in range(51)}, "the limit is 50")]:
         response = api.patch(url, {"role_arn": "arn:aws:iam::123456789012:role/other", "tags": bad})
         assert response.status_code == 400 and says in response.json()["message"], response.content

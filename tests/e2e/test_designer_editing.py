@@ -219,3 +219,46 @@ def test_states_inside_a_map_connect_by_their_handles(page, api):
     _, machine = api.call("GET", "/api/state-machines/document-pipeline/")
     classify = json.loads(machine["definition"])["States"]["EachDocument"]["ItemProcessor"]["States"]["Classify"]
     assert classify["Next"] == "Rejected" and "End" not in classify
+
+
+def test_the_config_tab_edits_role_and_tags_saved_with_the_definition_untouched(page, api):
+    """Workflow Studio's Config mode: the role and the tags, checked as AWS checks them before
+    anything is sent, saved by Save beside an unchanged definition, there again after a reload."""
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    api.create("configured", definition)
+    _, before = api.call("GET", "/api/state-machines/configured/")
+    page.goto("/machines/configured")
+    page.locator('[data-state="A"]').wait_for()
+    inspector = page.get_by_role("complementary", name="Inspector")
+    inspector.get_by_role("tab", name="Config").click()
+    panel = page.get_by_role("region", name="State machine configuration")
+    assert panel.get_by_label("State machine ARN").input_value() == before["arn"]
+    assert panel.get_by_label("State machine type").input_value() == "STANDARD"
+
+    panel.get_by_label("Role ARN").fill("not-a-role")
+    assert panel.get_by_label("Role ARN").get_attribute("aria-invalid") == "true"
+    panel.get_by_label("Role ARN").fill("arn:aws:iam::123456789012:role/pipeline-runner")
+    panel.get_by_role("button", name="Add tag").click()
+    panel.get_by_label("Tag key 1").fill("aws:owner")
+    panel.get_by_label("Tag value 1").fill("ml")
+    assert "reserved" in panel.get_by_role("group", name="Tag 1").inner_text()
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert "Not saved" in page.locator(".statusbar").inner_text()
+    assert api.call("GET", "/api/state-machines/configured/")[1]["tags"] == {}, "nothing was sent"
+
+    panel.get_by_label("Tag key 1").fill("team")
+    panel.get_by_role("button", name="Add tag").click()
+    panel.get_by_label("Tag key 2").fill("stage")
+    panel.get_by_label("Tag value 2").fill("dev")
+    saved(page)
+    _, after = api.call("GET", "/api/state-machines/configured/")
+    assert after["role_arn"] == "arn:aws:iam::123456789012:role/pipeline-runner"
+    assert after["tags"] == {"team": "ml", "stage": "dev"}
+    assert after["definition"] == before["definition"], "the definition byte for byte as it was"
+
+    page.reload()
+    page.get_by_role("complementary", name="Inspector").get_by_role("tab", name="Config").click()
+    panel = page.get_by_role("region", name="State machine configuration")
+    assert panel.get_by_label("Tag value 2").input_value() == "dev"
+    assert panel.get_by_label("Role ARN").input_value() == after["role_arn"]
+    assert page.evaluate(ACCESSIBLE_NAME) == []

@@ -134,8 +134,14 @@ export const listStateMachines = async () => (await request<Page<StateMachineSum
 export const getStateMachine = (name: string) => request<StateMachineDetail>("GET", machineUrl(name));
 export const createStateMachine = (body: { name: string; definition: string; layout?: Layout; type?: string }) =>
   request<StateMachineDetail>("POST", "/api/state-machines/", body);
-export const updateStateMachine = (name: string, body: { definition?: string; layout?: Layout }) =>
-  request<StateMachineDetail>("PATCH", machineUrl(name), body);
+/** A PATCH's fields, any of them; `tags` replaces all the tags. */
+export interface StateMachinePatch {
+  definition?: string;
+  role_arn?: string;
+  layout?: Layout;
+  tags?: Record<string, string>;
+}
+export const updateStateMachine = (name: string, body: StateMachinePatch) => request<StateMachineDetail>("PATCH", machineUrl(name), body);
 export const deleteStateMachine = (name: string) => request<void>("DELETE", machineUrl(name));
 
 export const listExecutions = async (machine?: string) =>

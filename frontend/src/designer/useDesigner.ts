@@ -4,10 +4,11 @@ import { graphEdges } from "../asl/edges";
 import { aslToGraph } from "../asl/graph";
 import { nodeOfPointer } from "../asl/paths";
 import type { JsonObject } from "../asl/types";
-import { getStateMachine, updateStateMachine, validateDefinition, type Problem, type StateMachineDetail } from "../api/client";
+import { ApiError, getStateMachine, updateStateMachine, validateDefinition, type Problem, type StateMachineDetail } from "../api/client";
 import { keepPinned } from "../layout/elkGraph";
 import { useLayout } from "../layout/useLayout";
 import * as ed from "./editor";
+import { configDirty, configSaveProblems, draftOf, refusedConfigField, saveBody, type ConfigDraft, type ConfigField } from "./machineConfig";
 
 type Pinned = Record<string, { x: number; y: number }>;
 
@@ -20,6 +21,9 @@ export function useDesigner(name: string) {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [status, setStatus] = useState<string>("");
+  // The Config tab's role and tags as edited (saved with the definition), and the field a refused save named.
+  const [config, setConfig] = useState<ConfigDraft | null>(null);
+  const [configRefused, setConfigRefused] = useState<{ field: ConfigField; message: string } | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -30,6 +34,7 @@ export function useDesigner(name: string) {
         setMachine(m);
         setEditor(ed.openText(m.definition));
         setPinned(m.layout?.positions ?? {});
+        setConfig(draftOf(m));
       })
       .catch((e: Error) => live && setLoadError(e.message));
     return () => {
@@ -80,21 +85,37 @@ export function useDesigner(name: string) {
   }, []);
 
   const save = useCallback(async () => {
-    if (!editor) return;
+    if (!editor || !machine || !config) return false;
+    // A role or tags AWS would refuse stop the save here, as the server would.
+    const refused = configSaveProblems(config, machine);
+    if (refused.length) {
+      setStatus(`Not saved: ${refused.join("; ")}`);
+      return false;
+    }
     const definitionText = ed.definitionToSave(editor);
     try {
-      const body = { ...(definitionText !== undefined ? { definition: definitionText } : {}), layout: { positions: pinned } };
+      const body = saveBody(definitionText, { positions: pinned }, config, machine);
       const updated = await updateStateMachine(name, body);
       setMachine(updated);
       setEditor((current) => (current ? ed.saved(current) : current));
       setLayoutDirty(false);
-      setStatus(definitionText === undefined ? "Saved (layout only; definition unchanged)" : "Saved");
+      setConfigRefused(null);
+      const configSent = "role_arn" in body || "tags" in body;
+      setStatus(definitionText !== undefined ? "Saved" : configSent ? "Saved (configuration and layout; definition unchanged)" : "Saved (layout only; definition unchanged)");
       return true;
     } catch (e) {
       setStatus(`Not saved: ${(e as Error).message}`);
+      const field = e instanceof ApiError ? refusedConfigField(e.body) : null;
+      if (field) setConfigRefused({ field, message: (e as ApiError).detail });
       return false;
     }
-  }, [editor, name, pinned]);
+  }, [editor, machine, config, name, pinned]);
+
+  /** An edit in the Config tab: the role ARN or the tags (all rows). */
+  const editConfig = useCallback((change: Partial<ConfigDraft>) => {
+    setConfig((current) => (current ? { ...current, ...change } : current));
+    setConfigRefused((r) => (r && ((r.field === "role_arn" && "roleArn" in change) || (r.field === "tags" && "tags" in change)) ? null : r));
+  }, []);
 
   const pin = useCallback((id: string, x: number, y: number) => {
     setPinned((p) => ({ ...p, [id]: { x: Math.round(x), y: Math.round(y) } }));
@@ -116,7 +137,8 @@ export function useDesigner(name: string) {
   return {
     machine, loadError, editor, setEditor, graph, edges, boxes, problems, problemsByNode, selected, setSelected,
     status, setStatus, apply, save, pin, renamePins, autoLayout, layoutMs: layout.ms, layoutError: layout.error, layoutEngine: layout.engine,
-    dirty: (editor ? ed.isDirty(editor) : false) || layoutDirty,
+    config, editConfig, configRefused,
+    dirty: (editor ? ed.isDirty(editor) : false) || layoutDirty || (config && machine ? configDirty(config, machine) : false),
     undo: () => setEditor((c) => (c ? ed.undo(c) : c)),
     redo: () => setEditor((c) => (c ? ed.redo(c) : c)),
     typeCode: (value: string) => setEditor((c) => (c ? ed.typeCode(c, value) : c)),

@@ -7,6 +7,7 @@ import { startExecution } from "../api/client";
 import Canvas from "../canvas/Canvas";
 import { buildFlow } from "../canvas/flowModel";
 import CodeView from "../designer/CodeView";
+import ConfigPanel from "../designer/ConfigPanel";
 import { ImportDialog, RunDialog, type RunChoice } from "../designer/Dialogs";
 import Inspector from "../designer/Inspector";
 import Palette, { usePaletteItems } from "../designer/Palette";
@@ -40,7 +41,7 @@ function Designer({ name }: { name: string }) {
   const testing = useLocalSettings(name);
   const flow = useReactFlow();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const [side, setSide] = useState<"form" | "code">("form");
+  const [side, setSide] = useState<"form" | "code" | "config">("form");
   // The code view is made when first shown: a hidden CodeMirror still tracks every DOM change.
   const [codeShown, setCodeShown] = useState(false);
   useEffect(() => {
@@ -74,7 +75,7 @@ function Designer({ name }: { name: string }) {
   const rootProblems = d.problems.filter((p) => !Object.values(d.problemsByNode).flat().includes(p.message));
 
   const run = async (input: string, choice: RunChoice) => {
-    if (d.dirty && !(await d.save())) throw new Error("Fix the definition and save before running");
+    if (d.dirty && !(await d.save())) throw new Error("Fix the definition or the configuration and save before running");
     // The faults being edited and the clock chosen are what this run (and the next) starts with.
     const clockChanged = JSON.stringify(choice.clock) !== JSON.stringify(testing.saved.clock ?? null);
     const refused = testing.dirty || clockChanged ? await testing.save({ clock: choice.clock }) : null;
@@ -99,7 +100,7 @@ function Designer({ name }: { name: string }) {
               {rootProblems.map((p, i) => <div key={i}>⚠ {p.message} <code>{p.path}</code></div>)}
             </div>
           )}
-          {!laidOut && <div className="laying-out" role="status">Laying out {Object.keys(d.graph.nodes).length} states…</div>}
+          {!laidOut && <div className="laying-out" role="status">Laying out {Object.keys(d.graph.nodes).length === 1 ? "1 state" : `${Object.keys(d.graph.nodes).length} states`}…</div>}
           <Canvas nodes={laidOut ? model.nodes : []} edges={model.edges} selected={d.selected} onSelect={d.setSelected} onConnect={actions.onConnect} onMoved={d.pin}
             onDeleteNodes={actions.onDeleteNodes} onDeleteEdges={actions.onDeleteEdges} onDropItem={actions.onDropItem} />
           <div className="statusbar" aria-live="polite">
@@ -110,6 +111,7 @@ function Designer({ name }: { name: string }) {
           <div role="tablist" className="tabs">
             <button role="tab" aria-selected={side === "form"} onClick={() => setSide("form")}>Form</button>
             <button role="tab" aria-selected={side === "code"} onClick={() => setSide("code")}>Definition</button>
+            <button role="tab" aria-selected={side === "config"} onClick={() => setSide("config")}>Config</button>
           </div>
           <div className="side-body" hidden={side !== "form"}>
             <Inspector definition={editor.present.definition} selected={d.selected} problems={d.selected ? d.problemsByNode[d.selected] ?? [] : []}
@@ -119,6 +121,9 @@ function Designer({ name }: { name: string }) {
           </div>
           <div className="side-body code" hidden={side !== "code"}>
             {codeShown && <CodeView text={editor.codeText} problems={d.problems} syntaxError={editor.codeError} selected={d.selected} onChange={d.typeCode} />}
+          </div>
+          <div className="side-body" hidden={side !== "config"}>
+            {d.machine && d.config && <ConfigPanel machine={d.machine} config={d.config} refused={d.configRefused} onChange={d.editConfig} />}
           </div>
         </aside>
       </div>
