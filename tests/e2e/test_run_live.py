@@ -177,3 +177,23 @@ def test_stop_on_the_page_aborts_a_running_execution(page, api):
     assert page.get_by_role("button", name="■ Stop").count() == 0
     time.sleep(0.2)
     shot(page, "stopped")
+
+
+def test_the_timeline_compresses_the_idle_gap_of_a_wait(page, api):
+    """A 3 s Wait between two quick states: with "Compress idle gaps" the timeline draws it as
+    one break, and a click on the state after the break still opens that state."""
+    api.create("live-idle-gap", {"StartAt": "Before", "States": {
+        "Before": {"Type": "Pass", "Next": "Nap"}, "Nap": {"Type": "Wait", "Seconds": 3, "Next": "After"},
+        "After": {"Type": "Pass", "End": True}}})
+    arn = start(api, "live-idle-gap", {})
+    page.goto(f"/executions/{arn}")
+    page.wait_for_selector(".badge.status-succeeded", timeout=30000)
+    page.get_by_role("tab", name="Timeline").click()
+    canvas = page.get_by_role("img", name="Timeline", exact=False)
+    assert canvas.get_attribute("data-gaps") == "0"
+    page.get_by_label("Compress idle gaps").check()
+    assert canvas.get_attribute("data-gaps") == "1"
+    assert "1 idle gap" in canvas.get_attribute("aria-label")
+    shot(page, "idle-gap")
+    page.get_by_label("Compress idle gaps").uncheck()
+    assert canvas.get_attribute("data-gaps") == "0"

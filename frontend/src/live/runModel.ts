@@ -15,6 +15,7 @@ export interface Attempt {
   number: number; // 1 for the first try
   start: number; // epoch seconds, when scheduled
   started: number | null;
+  submitted: number | null; // a callback Task's call went out (TaskSubmitted): from then on it waits for its token
   end: number | null;
   status: "RUNNING" | "SUCCEEDED" | "FAILED";
   resource?: string;
@@ -261,7 +262,7 @@ export class RunModel {
     let last = entry.attempts.at(-1);
     if (kind === "Scheduled" || !last || last.end !== null) {
       if (kind !== "Scheduled" && last && last.end !== null && kind !== "Started") return;
-      last = { number: entry.attempts.length + 1, start: time, started: null, end: null, status: "RUNNING", resource: str(details.resource) };
+      last = { number: entry.attempts.length + 1, start: time, started: null, submitted: null, end: null, status: "RUNNING", resource: str(details.resource) };
       entry.attempts.push(last);
       if (last.number > 1) this.names.get(entry.name)!.retries++;
       if (entry.end === null) this.setStatus(entry, "RUNNING");
@@ -269,6 +270,7 @@ export class RunModel {
     }
     if (kind === "Started" || kind === "Submitted") {
       last.started ??= time;
+      if (kind === "Submitted") last.submitted ??= time;
       return;
     }
     last.end = time;

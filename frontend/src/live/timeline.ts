@@ -1,7 +1,8 @@
 // The timeline (Gantt) of a run model: one bar per state entry, per Map iteration and per Task
 // attempt. Rows come from the model (a state entry outside any iteration, or an iteration with
 // its entries drawn on its row). Pure: the canvas draws what these functions return.
-import type { RunModel, TimelineRow } from "./runModel";
+import { formatDuration } from "./nodeInfo";
+import type { Entry, RunModel, TimelineRow } from "./runModel";
 
 export interface Bar {
   row: number; // index into the rows shown
@@ -21,6 +22,16 @@ export function visibleRows(model: RunModel, failuresOnly: boolean): TimelineRow
 export function rowLabel(row: TimelineRow): string {
   if (row.iteration) return `${row.iteration.map.name} #${row.iteration.index}`;
   return row.entry ? row.entry.name : "";
+}
+
+/** The state entry a click at time t on a row picks: the row's entry; on an iteration's row, the
+ * latest of its entries entered by t (the first, when t is before them all). */
+export function entryAt(row: TimelineRow, t: number): Entry | undefined {
+  if (row.entry) return row.entry;
+  const entries = row.iteration?.entries ?? [];
+  let hit = entries[0];
+  for (const e of entries) if (e.start <= t) hit = e;
+  return hit;
 }
 
 /** The bars of rows[from, to) (indices into `rows`), with `now` closing what is open. */
@@ -69,4 +80,15 @@ export interface TimeScale {
 export function fitScale(first: number, last: number, width: number, zoom = 1): TimeScale {
   const span = Math.max(last - first, 0.001);
   return { t0: first, pxPerSecond: (Math.max(width, 1) / span) * zoom };
+}
+
+/** A time-axis label, ``offset`` seconds after the first event, precise enough that ticks ``step``
+ * seconds apart read differently (a zoomed-in axis, or the work after a compressed hour-long gap). */
+export function tickLabel(offset: number, step: number): string {
+  if (step >= 1) return formatDuration(offset);
+  const decimals = Math.min(4, Math.max(1, Math.ceil(-Math.log10(step) - 1e-9)));
+  if (offset < 1) return `${(offset * 1000).toFixed(Math.max(0, decimals - 3))} ms`;
+  if (offset < 60) return `${offset.toFixed(decimals)} s`;
+  const minutes = Math.floor(offset / 60);
+  return `${minutes} min ${(offset - minutes * 60).toFixed(decimals).padStart(decimals + 3, "0")} s`;
 }
