@@ -12,9 +12,8 @@ from typing import Any
 from django.conf import settings
 
 from designer.errors import ResourceNotFound, ValidationException
-from designer.runtime import get_runtime, runtime_name
+from designer.runtime import get_runtime, inference_runs_apart
 from executor.inference import knobs, registry
-from executor.inference import settings as inference_settings
 from executor.runtime.celery_runtime import CeleryRuntime
 from executor.runtime.store import sync_client
 
@@ -22,11 +21,6 @@ __all__ = ["batching_get", "batching_set", "batching_reset"]
 
 HERE = "this process"
 WORKERS = "the inference workers"
-
-
-def _remote() -> bool:
-    """Whether the models run in inference workers rather than here (as metrics_snapshot decides)."""
-    return inference_settings.inference_mode() == "celery" or runtime_name() == "celery"
 
 
 def _client():
@@ -43,7 +37,7 @@ def _model(model: str) -> tuple[str, knobs.BatchConfig]:
 
 
 def _current(name: str) -> dict[str, Any]:
-    return knobs.stored(_client(), name).get(name, {}) if _remote() else knobs.overrides(name)
+    return knobs.stored(_client(), name).get(name, {}) if inference_runs_apart() else knobs.overrides(name)
 
 
 def _answer(name: str, defaults: knobs.BatchConfig, changes: dict[str, Any], applied: str | None = None) -> dict:
@@ -79,7 +73,7 @@ def batching_reset(*, model: str) -> dict[str, Any]:
 
 
 def _apply(name: str, defaults: knobs.BatchConfig, changes: dict[str, Any]) -> dict[str, Any]:
-    if _remote():
+    if inference_runs_apart():
         knobs.publish(_client(), name, changes or None)
         return _answer(name, defaults, changes, WORKERS)
     knobs.apply_here(name, changes or None)

@@ -11,10 +11,18 @@ from executor.runtime.base import Runtime
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["get_runtime", "set_runtime", "runtime_name"]
+__all__ = ["get_runtime", "set_runtime", "runtime_name", "inference_runs_apart"]
 
 _runtime: Runtime | None = None
 _lock = threading.Lock()
+
+
+def inference_runs_apart() -> bool:
+    """Whether the models run in inference workers rather than in this process: whenever Celery
+    carries the work (the Celery runtime, or SWITCHYARD_INFERENCE_MODE=celery)."""
+    from executor.inference import settings as inference_settings
+
+    return inference_settings.inference_mode() == "celery" or runtime_name() == "celery"
 
 
 def runtime_name() -> str:

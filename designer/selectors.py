@@ -212,13 +212,11 @@ def page_token_decode(token: str, scope: str) -> int | str:
 def metrics_snapshot() -> dict:
     """The numbers the live view shows: per-model inference metrics (from this process, or
     from the inference worker when it runs apart) and the runtime's own, when it keeps any."""
-    from designer.runtime import get_runtime, runtime_name
+    from designer.runtime import get_runtime, inference_runs_apart, runtime_name
     from executor.inference import metrics as inference_metrics
-    from executor.inference import settings as inference_settings
 
     out: dict = {"runtime": runtime_name(), "inference": inference_metrics.snapshot()}
-    # The batcher runs in the inference worker whenever Celery carries the work.
-    if inference_settings.inference_mode() == "celery" or out["runtime"] == "celery":
+    if inference_runs_apart():
         out["inference"] = _remote_inference_metrics()
     try:
         out["queues"] = get_runtime().metrics()

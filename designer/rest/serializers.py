@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from designer.history import all_events
 from designer.models import Execution, HistoryEvent, StateMachine, StateMachineType
+from executor.inference.knobs import LIMITS
 
 
 class StateMachineOutputSerializer(serializers.ModelSerializer):
@@ -67,11 +68,15 @@ class LocalSettingsSerializer(serializers.Serializer):
 
 
 class BatchingSerializer(serializers.Serializer):
-    """Batching knobs to turn (executor/inference/knobs.py gives the bounds)."""
+    """Batching knobs to turn, within the bounds executor/inference/knobs.py sets."""
 
-    max_batch_size = serializers.IntegerField(required=False, min_value=1, max_value=4096)
-    max_wait_ms = serializers.FloatField(required=False, min_value=0, max_value=10_000)
-    latency_target_ms = serializers.FloatField(required=False, allow_null=True, min_value=0.1, max_value=60_000)
+    max_batch_size = serializers.IntegerField(required=False, min_value=LIMITS["max_batch_size"][0],
+                                              max_value=LIMITS["max_batch_size"][1])
+    max_wait_ms = serializers.FloatField(required=False, min_value=LIMITS["max_wait_ms"][0],
+                                         max_value=LIMITS["max_wait_ms"][1])
+    latency_target_ms = serializers.FloatField(required=False, allow_null=True,
+                                               min_value=LIMITS["latency_target_ms"][0],
+                                               max_value=LIMITS["latency_target_ms"][1])
 
 
 class ExecutionListSerializer(serializers.ModelSerializer):
